@@ -1,0 +1,2 @@
+"""roughatlas verifier: registry, whitelisting parser, trusted kernel, second opinions."""
+__version__ = "0.1.0"

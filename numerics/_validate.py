@@ -10,7 +10,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["real", "integer", "array", "rng"]
+__all__ = ["real", "integer", "array", "rng", "memory_budget"]
 
 
 def _fmt_range(lo, hi, lo_open, hi_open):
@@ -87,3 +87,35 @@ def rng(seed_or_generator):
             raise ValueError(f"seed must be a non-negative integer, got {seed_or_generator}")
         return np.random.default_rng(seed_or_generator)
     raise ValueError(f"rng must be a numpy.random.Generator or an integer seed, got {seed_or_generator!r}")
+
+
+def _available_memory_bytes():
+    """Bytes of memory the machine can still give us (MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import os
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def memory_budget(what, nbytes, fraction=0.8):
+    """Refuse a request needing more than ``fraction`` of the available memory.
+
+    ``what`` names the request (e.g. "n_paths * n_steps"); the message says how
+    much memory the request would need and how much is available.
+    """
+    nbytes = int(nbytes)
+    avail = _available_memory_bytes()
+    if avail is not None and nbytes > fraction * avail:
+        raise ValueError(
+            f"{what} would need {nbytes / 2**30:.2f} GiB of memory, more than the "
+            f"{fraction * avail / 2**30:.2f} GiB this machine can give ({avail / 2**30:.2f} GiB available); "
+            "reduce the number of paths or steps")
+    return nbytes

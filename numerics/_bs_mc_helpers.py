@@ -1,0 +1,140 @@
+"""Private helpers shared by the stochastic modules (not a public API).
+
+* ``normals``: standard normals drawn in fixed blocks, each block from its own
+  child generator (``Generator.spawn``), filled by up to two threads.  The
+  blocks depend only on the requested shape, never on the thread count, so a
+  seed gives the same numbers on any machine.
+* Black-Scholes price, vega, strike derivative and a vectorised implied
+  volatility (Newton on the total standard deviation, safeguarded by
+  bisection), zero rates, forward-measure prices: C = F N(d1) - K N(d2).
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+_POOL = None
+_BLOCK = 1 << 18          # numbers per block: fixed, so results do not depend on threads
+
+
+def n_threads():
+    try:
+        return max(1, min(2, len(os.sched_getaffinity(0))))
+    except AttributeError:  # pragma: no cover
+        return max(1, min(2, os.cpu_count() or 1))
+
+
+def _pool():
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=2)
+    return _POOL
+
+
+def normals(gen, shape):
+    """C-contiguous float64 standard normals of ``shape`` from Generator ``gen``.
+
+    The flat array is cut into blocks of ``_BLOCK`` numbers; block j is drawn by
+    ``gen.spawn(nblocks)[j]``.  Same seed, same shape -> same numbers.
+    """
+    out = np.empty(shape, dtype=np.float64)
+    flat = out.reshape(-1)
+    size = flat.size
+    if size == 0:
+        return out
+    nblocks = -(-size // _BLOCK)
+    if nblocks == 1:
+        gen.standard_normal(out=flat)
+        return out
+    children = gen.spawn(nblocks)
+
+    def fill(j):
+        children[j].standard_normal(out=flat[j * _BLOCK:min(size, (j + 1) * _BLOCK)])
+
+    if n_threads() > 1:
+        list(_pool().map(fill, range(nblocks)))
+    else:
+        for j in range(nblocks):
+            fill(j)
+    return out
+
+
+# ---------------------------------------------------------------- Black-Scholes
+
+def bs_call(F, K, total_sd):
+    """Undiscounted Black-Scholes call on forward F, strike K, total s.d. sigma*sqrt(T)."""
+    F, K, s = np.broadcast_arrays(np.asarray(F, float), np.asarray(K, float), np.asarray(total_sd, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d1 = np.log(F / K) / s + 0.5 * s
+        price = F * ndtr(d1) - K * ndtr(d1 - s)
+    intrinsic = np.maximum(F - K, 0.0)
+    return np.where(s > 0, price, intrinsic)
+
+
+def bs_put(F, K, total_sd):
+    return bs_call(F, K, total_sd) - (np.asarray(F, float) - np.asarray(K, float))
+
+
+def bs_dcall_dK(F, K, total_sd):
+    """Partial derivative of the call price with respect to strike, -N(d2)."""
+    F, K, s = np.broadcast_arrays(np.asarray(F, float), np.asarray(K, float), np.asarray(total_sd, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d2 = np.log(F / K) / s - 0.5 * s
+    return np.where(s > 0, -ndtr(d2), -(F > K).astype(float))
+
+
+def bs_vega_sd(F, K, total_sd):
+    """Derivative of the call price with respect to the total s.d. sigma*sqrt(T)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d1 = np.log(F / K) / total_sd + 0.5 * total_sd
+    return F * np.exp(-0.5 * d1 * d1) / np.sqrt(2.0 * np.pi)
+
+
+def implied_total_sd(price, F, K, tol=1e-13, maxiter=100):
+    """Total implied s.d. of undiscounted call prices; NaN where no vol matches.
+
+    Prices outside the no-arbitrage band (max(F-K,0), F) give NaN: the caller
+    decides what to say about them.
+    """
+    price, F, K = np.broadcast_arrays(np.asarray(price, float), np.asarray(F, float), np.asarray(K, float))
+    price = price.astype(float).copy()
+    lo_b = np.maximum(F - K, 0.0)
+    ok = (price > lo_b) & (price < F)
+    lo = np.zeros(price.shape)
+    hi = np.full(price.shape, 1.0)
+    # expand the bracket until it contains the root
+    for _ in range(60):
+        grow = ok & (bs_call(F, K, hi) < price)
+        if not grow.any():
+            break
+        hi = np.where(grow, hi * 2.0, hi)
+    # initial guess from the Brenner-Subrahmanyam approximation, kept inside the bracket
+    s = np.clip(np.sqrt(2.0 * np.pi) * price / F, 1e-4, None)
+    s = np.where(ok, np.minimum(s, hi), np.nan)
+    for _ in range(maxiter):
+        c = bs_call(F, K, s)
+        diff = c - price
+        lo = np.where(ok & (diff < 0), s, lo)
+        hi = np.where(ok & (diff > 0), s, hi)
+        v = bs_vega_sd(F, K, s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            newton = s - diff / v
+        bad = ~np.isfinite(newton) | (newton <= lo) | (newton >= hi)
+        s_new = np.where(bad, 0.5 * (lo + hi), newton)
+        done = np.abs(s_new - s) <= tol * np.maximum(1.0, s)
+        s = np.where(ok, s_new, np.nan)
+        if np.all(done | ~ok):
+            break
+    return s
+
+
+def implied_vol(price, F, K, T):
+    """Implied Black-Scholes volatility of undiscounted call prices (NaN if none)."""
+    return implied_total_sd(price, F, K) / np.sqrt(np.asarray(T, float))
+
+
+def norm_ppf(p):
+    return ndtri(p)

@@ -1,0 +1,131 @@
+"""Risk measures on losses (positive = loss).
+
+* ``historical_var_cvar(losses, alpha)`` -> (VaR, CVaR): VaR_alpha = k-th smallest loss,
+  k = ceil(alpha N); CVaR_alpha = VaR + sum (L - VaR)^+ / ((1 - alpha) N)
+  (Rockafellar-Uryasev).  Selection, no full sort (kernel ``numerics._risk``).
+* ``historical_se(losses, alpha)`` -> (se_var, se_cvar): asymptotic standard errors
+  (VaR from a kernel density at the quantile, CVaR from the variance of (L - VaR)^+).
+* ``gaussian_var(mu, sigma, alpha)``, ``gaussian_cvar(mu, sigma, alpha)``:
+  mu + sigma z_alpha and mu + sigma phi(z_alpha) / (1 - alpha).
+* ``pareto_var(x_m, xi, alpha)``, ``pareto_cvar(x_m, xi, alpha)``: Pareto type I losses
+  P(L > x) = (x_m / x)^(1/xi), shape xi in (0, 1): VaR = x_m (1-alpha)^(-xi),
+  CVaR = VaR / (1 - xi).
+* ``entropic_risk(losses, theta)`` -> (value, se): (1/theta) log E exp(theta L);
+  ``gaussian_entropic(mu, sigma, theta)`` = mu + theta sigma^2 / 2.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import logsumexp, ndtri
+
+from numerics import _risk
+from numerics import _validate as v
+from numerics._bs_mc_helpers import n_threads
+
+__all__ = ["historical_var_cvar", "historical_se", "gaussian_var", "gaussian_cvar", "pareto_var",
+           "pareto_cvar", "pareto_sample", "entropic_risk", "gaussian_entropic"]
+
+
+def _alpha(alpha):
+    return v.real("alpha", alpha, 0.0, 1.0, lo_open=True, hi_open=True)
+
+
+def _losses(losses):
+    try:
+        x = np.ascontiguousarray(losses, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"losses must be convertible to a float64 array: {exc}") from None
+    if x.ndim != 1:
+        x = x.reshape(-1)
+    if x.size == 0:
+        raise ValueError("losses must not be empty")
+    return x
+
+
+def historical_var_cvar(losses, alpha=0.99):
+    """Historical (VaR, CVaR) at level alpha; finiteness is checked inside the kernel pass."""
+    alpha = _alpha(alpha)
+    x = _losses(losses)
+    return _risk.var_cvar(x, alpha, n_threads())
+
+
+def historical_se(losses, alpha=0.99):
+    """Asymptotic standard errors (se_VaR, se_CVaR) of the historical estimators."""
+    alpha = _alpha(alpha)
+    x = _losses(losses)
+    q, cv = historical_var_cvar(x, alpha)
+    N = x.size
+    excess = np.maximum(x - q, 0.0)
+    se_cvar = float(np.std(excess, ddof=1) / (1.0 - alpha) / math.sqrt(N)) if N > 1 else float("nan")
+    # density at the quantile by a Gaussian kernel with Silverman's bandwidth
+    s = float(np.std(x, ddof=1)) if N > 1 else 0.0
+    h = 1.06 * s * N ** (-0.2)
+    if h > 0:
+        f = float(np.mean(np.exp(-0.5 * ((x - q) / h) ** 2)) / (h * math.sqrt(2 * math.pi)))
+        se_var = math.sqrt(alpha * (1 - alpha) / N) / f if f > 0 else float("inf")
+    else:
+        se_var = float("nan")
+    return se_var, se_cvar
+
+
+def gaussian_var(mu, sigma, alpha=0.99):
+    mu = v.real("mu", mu)
+    sigma = v.real("sigma", sigma, 0.0, None, lo_open=True)
+    alpha = _alpha(alpha)
+    return mu + sigma * float(ndtri(alpha))
+
+
+def gaussian_cvar(mu, sigma, alpha=0.99):
+    mu = v.real("mu", mu)
+    sigma = v.real("sigma", sigma, 0.0, None, lo_open=True)
+    alpha = _alpha(alpha)
+    z = float(ndtri(alpha))
+    return mu + sigma * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi) / (1.0 - alpha)
+
+
+def _pareto_args(x_m, xi, alpha):
+    x_m = v.real("x_m", x_m, 0.0, None, lo_open=True)
+    xi = v.real("xi", xi, 0.0, 1.0, lo_open=True, hi_open=True)
+    return x_m, xi, _alpha(alpha)
+
+
+def pareto_var(x_m, xi, alpha=0.99):
+    x_m, xi, alpha = _pareto_args(x_m, xi, alpha)
+    return x_m * (1.0 - alpha) ** (-xi)
+
+
+def pareto_cvar(x_m, xi, alpha=0.99):
+    x_m, xi, alpha = _pareto_args(x_m, xi, alpha)
+    return x_m * (1.0 - alpha) ** (-xi) / (1.0 - xi)
+
+
+def pareto_sample(x_m, xi, size, rng=None):
+    """Pareto type I losses with scale x_m and shape xi (tail index 1/xi), by inversion."""
+    x_m, xi, _ = _pareto_args(x_m, xi, 0.5)
+    size = v.integer("size", size, 1, None)
+    v.memory_budget(f"pareto_sample(size={size})", 8 * size)
+    u = v.rng(rng).random(size)
+    return x_m * (1.0 - u) ** (-xi)
+
+
+def entropic_risk(losses, theta):
+    """(value, se) of (1/theta) log mean exp(theta L); se by the delta method."""
+    theta = v.real("theta", theta, 0.0, None, lo_open=True)
+    x = v.array("losses", losses, ndim=1)
+    N = x.size
+    lse = float(logsumexp(theta * x))
+    value = (lse - math.log(N)) / theta
+    w = np.exp(theta * x - lse)           # normalised weights, sum 1
+    # Var(e^{theta L}) / (E e^{theta L})^2 estimated as N * sum w^2 - 1
+    rel_var = max(N * float(np.sum(w * w)) - 1.0, 0.0)
+    se = math.sqrt(rel_var / N) / theta if N > 1 else float("nan")
+    return value, se
+
+
+def gaussian_entropic(mu, sigma, theta):
+    mu = v.real("mu", mu)
+    sigma = v.real("sigma", sigma, 0.0, None)
+    theta = v.real("theta", theta, 0.0, None, lo_open=True)
+    return mu + 0.5 * theta * sigma * sigma

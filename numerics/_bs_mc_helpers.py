@@ -1,7 +1,7 @@
 """Private helpers shared by the stochastic modules (not a public API).
 
 * ``normals``: standard normals drawn in fixed blocks, each block from its own
-  child generator (``Generator.spawn``), filled by up to two threads.  The
+  child of the generator's seed sequence, filled by up to two threads.  The
   blocks depend only on the requested shape, never on the thread count, so a
   seed gives the same numbers on any machine.
 * Black-Scholes price, vega, strike derivative and a vectorised implied
@@ -17,7 +17,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 _POOL = None
-_BLOCK = 1 << 18          # numbers per block: fixed, so results do not depend on threads
+_BLOCK = 1 << 17          # numbers per block: fixed, so results do not depend on threads
 
 
 def n_threads():
@@ -35,10 +35,12 @@ def _pool():
 
 
 def normals(gen, shape):
-    """C-contiguous float64 standard normals of ``shape`` from Generator ``gen``.
+    """C-contiguous float64 standard normals of ``shape`` drawn from Generator ``gen``.
 
-    The flat array is cut into blocks of ``_BLOCK`` numbers; block j is drawn by
-    ``gen.spawn(nblocks)[j]``.  Same seed, same shape -> same numbers.
+    The flat array is cut into blocks of ``_BLOCK`` numbers; block j comes from an
+    SFC64 generator seeded by the j-th child of ``gen``'s seed sequence (the
+    fastest normal generator NumPy ships).  Same seed, same shape -> same numbers,
+    whatever the thread count.
     """
     out = np.empty(shape, dtype=np.float64)
     flat = out.reshape(-1)
@@ -46,15 +48,13 @@ def normals(gen, shape):
     if size == 0:
         return out
     nblocks = -(-size // _BLOCK)
-    if nblocks == 1:
-        gen.standard_normal(out=flat)
-        return out
-    children = gen.spawn(nblocks)
+    seqs = gen.bit_generator.seed_seq.spawn(nblocks)
 
     def fill(j):
-        children[j].standard_normal(out=flat[j * _BLOCK:min(size, (j + 1) * _BLOCK)])
+        np.random.Generator(np.random.SFC64(seqs[j])).standard_normal(
+            out=flat[j * _BLOCK:min(size, (j + 1) * _BLOCK)])
 
-    if n_threads() > 1:
+    if nblocks > 1 and n_threads() > 1:
         list(_pool().map(fill, range(nblocks)))
     else:
         for j in range(nblocks):

@@ -10,24 +10,31 @@ from cython.parallel cimport prange
 from libc.math cimport sqrt
 
 
+cdef void _record(double[:, ::1] x, Py_ssize_t r, Py_ssize_t i, double m, double[:, ::1] mean_out,
+                  double[:, ::1] var_out, double[:, :, ::1] paths, bint keep) noexcept nogil:
+    """Store the mean m and the empirical variance of system r at grid index i (and its path)."""
+    cdef Py_ssize_t k, N = x.shape[1]
+    cdef double d, q = 0.0
+    for k in range(N):
+        d = x[r, k] - m
+        q += d * d
+        if keep:
+            paths[r, i, k] = x[r, k]
+    mean_out[r, i] = m
+    var_out[r, i] = q / N
+
+
 cdef void _system(const double[:, ::1] x0, const double[:, :, ::1] z, Py_ssize_t r, double theta,
                   double sigma, double dt, double[:, ::1] mean_out, double[:, ::1] var_out,
                   double[:, ::1] x_out, double[:, :, ::1] paths, bint keep) noexcept nogil:
     cdef Py_ssize_t N = x0.shape[1], n = z.shape[1], i, k
-    cdef double m, s, d, q, a = theta * dt, b = sigma * sqrt(dt), xi
+    cdef double m, s, a = theta * dt, b = sigma * sqrt(dt), xi
     s = 0.0
     for k in range(N):
         x_out[r, k] = x0[r, k]
         s += x0[r, k]
     m = s / N
-    q = 0.0
-    for k in range(N):
-        d = x_out[r, k] - m
-        q += d * d
-        if keep:
-            paths[r, 0, k] = x_out[r, k]
-    mean_out[r, 0] = m
-    var_out[r, 0] = q / N
+    _record(x_out, r, 0, m, mean_out, var_out, paths, keep)
     for i in range(n):
         s = 0.0
         for k in range(N):
@@ -36,14 +43,7 @@ cdef void _system(const double[:, ::1] x0, const double[:, :, ::1] z, Py_ssize_t
             x_out[r, k] = xi
             s += xi
         m = s / N
-        q = 0.0
-        for k in range(N):
-            d = x_out[r, k] - m
-            q += d * d
-            if keep:
-                paths[r, i + 1, k] = x_out[r, k]
-        mean_out[r, i + 1] = m
-        var_out[r, i + 1] = q / N
+        _record(x_out, r, i + 1, m, mean_out, var_out, paths, keep)
 
 
 def euler_batch(const double[:, ::1] x0, const double[:, :, ::1] z, double theta, double sigma, double dt,

@@ -1,0 +1,197 @@
+"""rBergomi Monte Carlo (hybrid scheme): paths, European prices, implied vols, ATM skew.
+
+Model (forward measure, zero rates, S_0 = 1):
+  V_t = xi_0 exp(eta Y_t - eta^2 t^(2H) / 2),  Y_t = sqrt(2H) int_0^t (t-s)^(H-1/2) dW_s,
+  dS_t / S_t = sqrt(V_t) (rho dW_t + sqrt(1 - rho^2) dB_t).
+
+Public API:
+* ``simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antithetic=False,
+  keep_paths=False)`` -> ``Paths`` (logS_T, intV, intA and optionally V, logS on the grid).
+  With antithetic=True the second half of the paths uses the negated normals of the first.
+* ``european(K, T, H, eta, rho, xi0, n_steps=..., n_paths=..., estimator="mixing"|"plain",
+  ...)`` -> ``Prices`` (call prices, standard errors, implied vols and their SEs).
+  "plain": payoff of S_T.  "mixing": E[BS(S_0 e^{rho intA - rho^2 intV / 2}, K,
+  (1 - rho^2) intV)], the Black-Scholes price given the variance path (Romano-Touzi).
+* ``atm_skew(Ts, H, eta, rho, xi0, n_steps=..., n_paths=...)`` -> ``Skew`` (d sigma / d k at
+  k = 0 per maturity with SEs, mixing estimator with a pathwise strike derivative), and
+  ``fit_power_law(Ts, skew, se)`` -> (exponent, se, prefactor).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Optional
+
+import numpy as np
+
+from numerics import _rbergomi, fbm
+from numerics import _validate as v
+from numerics._bs_mc_helpers import (bs_call, bs_dcall_dK, bs_vega_sd, implied_total_sd, n_threads,
+                                     normals)
+from numerics.meanfield import fit_loglog
+
+__all__ = ["Paths", "Prices", "Skew", "simulate", "simulate_from_normals", "european", "atm_skew",
+           "fit_power_law"]
+
+_EMPTY2 = np.empty((0, 0))
+
+
+@dataclasses.dataclass
+class Paths:
+    t: np.ndarray
+    logS_T: np.ndarray
+    intV: np.ndarray
+    intA: np.ndarray
+    V: Optional[np.ndarray] = None        # (n+1, P) time-major
+    logS: Optional[np.ndarray] = None     # (n+1, P) time-major
+    antithetic: bool = False
+
+
+@dataclasses.dataclass
+class Prices:
+    K: np.ndarray
+    T: float
+    price: np.ndarray
+    se: np.ndarray
+    iv: np.ndarray
+    iv_se: np.ndarray
+    estimator: str
+
+
+@dataclasses.dataclass
+class Skew:
+    T: np.ndarray
+    skew: np.ndarray      # d sigma_imp / d log K at the money (negative for rho < 0)
+    se: np.ndarray
+    atm_vol: np.ndarray
+
+
+def _model(H, eta, rho, xi0, T):
+    H = v.real("H", H, 0.0, 1.0, lo_open=True, hi_open=True)
+    eta = v.real("eta", eta, 0.0, None)
+    rho = v.real("rho", rho, -1.0, 1.0)
+    xi0 = v.real("xi0", xi0, 0.0, None, lo_open=True)
+    T = v.real("T", T, 0.0, None, lo_open=True)
+    return H, eta, rho, xi0, T
+
+
+def _sizes(n_steps, n_paths, kappa, antithetic):
+    n_steps = v.integer("n_steps", n_steps, 1, 1 << 20)
+    n_paths = v.integer("n_paths", n_paths, 1, None)
+    kappa = v.integer("kappa", kappa, 1, 2)
+    if antithetic and n_paths % 2:
+        raise ValueError(f"n_paths must be even with antithetic=True, got {n_paths}")
+    return n_steps, n_paths, kappa
+
+
+def simulate_from_normals(z, zb, H, eta, rho, xi0, T, kappa=1, keep_paths=False):
+    """Kernel pipeline on pre-drawn normals z (kappa+1, n, P) and zb (n, P)."""
+    n, P = zb.shape
+    dw, y = fbm.hybrid_time_major(z, n, H, T, kappa)
+    t = np.linspace(0.0, T, n + 1)
+    xi = np.full(n + 1, xi0)
+    logs_T = np.empty(P)
+    intv = np.empty(P)
+    inta = np.empty(P)
+    V = np.empty((n + 1, P)) if keep_paths else _EMPTY2
+    logS = np.empty((n + 1, P)) if keep_paths else _EMPTY2
+    _rbergomi.paths(y, dw, zb, xi, t ** (2 * H), eta, rho, T / n, logs_T, intv, inta, V, logS, n_threads())
+    return Paths(t, logs_T, intv, inta, V if keep_paths else None, logS if keep_paths else None)
+
+
+def simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antithetic=False, keep_paths=False):
+    """Simulate rBergomi paths; see the module docstring."""
+    H, eta, rho, xi0, T = _model(H, eta, rho, xi0, T)
+    n_steps, n_paths, kappa = _sizes(n_steps, n_paths, kappa, antithetic)
+    per_path = 8 * ((kappa + 2) * n_steps + 2 * (n_steps + 1) + 4) + (16 * (n_steps + 1) if keep_paths else 0)
+    v.memory_budget(f"rbergomi.simulate(n_steps={n_steps}, n_paths={n_paths})", per_path * n_paths)
+    gen = v.rng(rng)
+    half = n_paths // 2 if antithetic else n_paths
+    z = normals(gen, (kappa + 2, n_steps, half))
+    if antithetic:
+        z = np.concatenate([z, -z], axis=2)
+    zb = z[kappa + 1]
+    res = simulate_from_normals(np.ascontiguousarray(z[:kappa + 1]), np.ascontiguousarray(zb), H, eta, rho,
+                                xi0, T, kappa, keep_paths)
+    res.antithetic = antithetic
+    return res
+
+
+def _pairs(x, antithetic):
+    """Samples to average: antithetic pairs are averaged first (they are not independent)."""
+    if not antithetic:
+        return x
+    h = x.shape[-1] // 2
+    return 0.5 * (x[..., :h] + x[..., h:])
+
+
+def _mean_se(x):
+    m = x.mean(axis=-1)
+    se = x.std(axis=-1, ddof=1) / math.sqrt(x.shape[-1]) if x.shape[-1] > 1 else np.full(m.shape, np.nan)
+    return m, se
+
+
+def _mixing_inputs(p, rho):
+    F = np.exp(rho * p.intA - 0.5 * rho * rho * p.intV)
+    sd = np.sqrt(np.maximum((1.0 - rho * rho) * p.intV, 0.0))
+    return F, sd
+
+
+def european(K, T, H, eta, rho, xi0, n_steps=100, n_paths=20000, kappa=1, estimator="mixing",
+             antithetic=True, rng=None):
+    """Call prices on S_0 = 1 at strikes K with standard errors and implied vols."""
+    K = v.array("K", np.atleast_1d(K), ndim=1, lo=0.0, lo_open=True)
+    if estimator not in ("mixing", "plain"):
+        raise ValueError(f"estimator must be 'mixing' or 'plain', got {estimator!r}")
+    p = simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa, rng, antithetic)
+    if estimator == "plain":
+        ST = np.exp(p.logS_T)
+        samples = np.maximum(ST[None, :] - K[:, None], 0.0)
+    else:
+        F, sd = _mixing_inputs(p, rho)
+        samples = bs_call(F[None, :], K[:, None], sd[None, :])
+    price, se = _mean_se(_pairs(samples, antithetic))
+    s = implied_total_sd(price, 1.0, K)
+    vega = bs_vega_sd(1.0, K, s)
+    iv = s / math.sqrt(T)
+    iv_se = se / vega / math.sqrt(T)
+    return Prices(K, float(T), price, se, iv, iv_se, estimator)
+
+
+def _skew_one(p, rho, T, antithetic):
+    """ATM skew d sigma / d k and its delta-method SE from one set of paths."""
+    F, sd = _mixing_inputs(p, rho)
+    c = _pairs(bs_call(F, 1.0, sd), antithetic)
+    d = _pairs(bs_dcall_dK(F, 1.0, sd), antithetic)
+    C, D = c.mean(), d.mean()
+    rt = math.sqrt(T)
+
+    def skew_of(Cbar, Dbar):
+        s = float(implied_total_sd(Cbar, 1.0, 1.0))
+        return (Dbar - float(bs_dcall_dK(1.0, 1.0, s))) / (float(bs_vega_sd(1.0, 1.0, s)) * rt), s
+
+    psi, s = skew_of(C, D)
+    h = 1e-6 * max(C, 1e-12)
+    dpsi_dC = (skew_of(C + h, D)[0] - skew_of(C - h, D)[0]) / (2 * h)
+    dpsi_dD = 1.0 / (float(bs_vega_sd(1.0, 1.0, s)) * rt)
+    cov = np.cov(np.vstack([c, d]))
+    grad = np.array([dpsi_dC, dpsi_dD])
+    se = math.sqrt(max(float(grad @ cov @ grad), 0.0) / c.size)
+    return psi, se, s / rt
+
+
+def atm_skew(Ts, H, eta, rho, xi0, n_steps=50, n_paths=20000, kappa=1, antithetic=True, rng=None):
+    """ATM implied-vol skew per maturity (each maturity simulated on its own n_steps grid)."""
+    Ts = v.array("Ts", np.atleast_1d(Ts), ndim=1, lo=0.0, lo_open=True)
+    gen = v.rng(rng)
+    out = np.empty((3, Ts.size))
+    for j, T in enumerate(Ts):
+        p = simulate(H, eta, rho, xi0, float(T), n_steps, n_paths, kappa, gen, antithetic)
+        out[:, j] = _skew_one(p, float(rho), float(T), antithetic)
+    return Skew(Ts, out[0], out[1], out[2])
+
+
+def fit_power_law(Ts, skew, se):
+    """|skew| ~ A T^beta: weighted log-log fit, returns (beta, beta_se, A)."""
+    beta, beta_se, c = fit_loglog(Ts, np.abs(skew), se)
+    return beta, beta_se, math.exp(c)

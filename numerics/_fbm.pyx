@@ -63,37 +63,48 @@ def dh_cumsum(const double complex[:, ::1] y, double scale, double[:, ::1] out, 
 cdef void _hybrid_block(const double[:, :, ::1] z, const double[:, ::1] L, const double[::1] g,
                         double scale, double[:, ::1] dw, double[:, ::1] y,
                         Py_ssize_t p0, Py_ssize_t p1) noexcept nogil:
-    """Paths p0..p1-1: dW, then Y by near terms (exact) + far terms (weights g)."""
+    """Paths p0..p1-1 (at most PBLOCK): dW, then Y by near terms (exact) + far terms (weights g).
+
+    The block's dW rows stay in cache; the accumulator is a local array so the
+    inner loops over paths vectorise."""
     cdef Py_ssize_t kappa = z.shape[0] - 1
     cdef Py_ssize_t n = z.shape[1]
-    cdef Py_ssize_t i, k, j, p
-    cdef double acc, gk
+    cdef Py_ssize_t nb = p1 - p0
+    cdef Py_ssize_t i, k, j, q
+    cdef double c
+    cdef double acc[64]
+    cdef const double* src
+    cdef double* dst
     cdef double l00 = L[0, 0]
-    # driver increments
     for i in range(n):
-        for p in range(p0, p1):
-            dw[i, p] = l00 * z[0, i, p]
-    for p in range(p0, p1):
-        y[0, p] = 0.0
+        src = &z[0, i, p0]
+        dst = &dw[i, p0]
+        for q in range(nb):
+            dst[q] = l00 * src[q]
+    dst = &y[0, p0]
+    for q in range(nb):
+        dst[q] = 0.0
     for i in range(1, n + 1):
-        for p in range(p0, p1):
-            y[i, p] = 0.0
+        for q in range(nb):
+            acc[q] = 0.0
         # near terms k = 1..min(i, kappa): I_{i-k, k} = sum_j L[k, j] z[j, i-k]
         for k in range(1, kappa + 1):
             if k > i:
                 break
             for j in range(k + 1):
-                gk = L[k, j]
-                if gk != 0.0:
-                    for p in range(p0, p1):
-                        y[i, p] += gk * z[j, i - k, p]
+                c = L[k, j]
+                src = &z[j, i - k, p0]
+                for q in range(nb):
+                    acc[q] += c * src[q]
         # far terms k = kappa+1..i: g[k] * dW_{i-k}
         for k in range(kappa + 1, i + 1):
-            gk = g[k]
-            for p in range(p0, p1):
-                y[i, p] += gk * dw[i - k, p]
-        for p in range(p0, p1):
-            y[i, p] *= scale
+            c = g[k]
+            src = &dw[i - k, p0]
+            for q in range(nb):
+                acc[q] += c * src[q]
+        dst = &y[i, p0]
+        for q in range(nb):
+            dst[q] = scale * acc[q]
 
 
 def hybrid(const double[:, :, ::1] z, const double[:, ::1] L, const double[::1] g, double scale,

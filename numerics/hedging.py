@@ -1,0 +1,249 @@
+"""Delta hedging along simulated paths: P&L mean and variance vs maturity and vs rebalancing.
+
+A seller of a European call (strike K, maturity T, zero rates) receives ``premium`` and
+holds Delta_j shares over [t_j, t_{j+1}) at N equally spaced rebalancing dates:
+
+  P&L = premium - (S_T - K)^+ + sum_j Delta_j (S_{t_{j+1}} - S_{t_j}).
+
+Deltas: Black-Scholes N(d1) with one hedge volatility ("bs"), with the path's current spot
+volatility sqrt(V_t) ("bs_spot_vol"), or classical Heston deltas ("heston", from a table
+on a grid of log-moneyness per rebalancing date, variance state frozen at the trader's v0).
+
+Public API:
+* ``hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, heston=None)``
+  -> P&L per path (S time-major (n+1, P); n_rebalance divides n).
+* ``pnl_stats(pnl)`` -> ``PnLStats`` (mean, mean_se, var, var_se, n).
+* ``heston_call_delta(x, tau, kappa, theta, eta, rho, v)``: Heston delta at x = log(S/K).
+* ``bs_discrete_hedging_constant(sigma, T, K=1, S0=1)``: lim N Var(P&L) for Black-Scholes
+  deltas under geometric Brownian motion with the same sigma,
+  (T/2) int_0^T sigma^4 E[Gamma_t^2 S_t^4] dt (the discrete-rebalancing error, rate 1/N).
+* ``pnl_vs_rebalancing(Ns, T, K, H, eta, rho, xi0, ...)`` and
+  ``pnl_vs_maturity(Ts, N, H, eta, rho, xi0, ...)`` -> ``Sweep`` (stats per point and the
+  fitted log-log exponents of the P&L variance with standard errors), on rBergomi paths.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Optional
+
+import numpy as np
+
+from numerics import _hedging
+from numerics import _validate as v
+from numerics import rbergomi
+from numerics._bs_mc_helpers import bs_call, n_threads
+from numerics.meanfield import fit_loglog
+
+__all__ = ["PnLStats", "Sweep", "HestonHedge", "hedge_pnl", "pnl_stats", "heston_call_delta",
+           "pnl_vs_rebalancing", "pnl_vs_maturity", "bs_discrete_hedging_constant"]
+
+_EMPTY2 = np.empty((0, 0))
+_DELTAS = ("bs", "bs_spot_vol", "heston")
+
+
+@dataclasses.dataclass
+class PnLStats:
+    mean: float
+    mean_se: float
+    var: float
+    var_se: float
+    n: int
+
+
+@dataclasses.dataclass
+class Sweep:
+    x: np.ndarray                  # the swept variable (N or T)
+    stats: list
+    var_exponent: float            # d log Var(P&L) / d log x, weighted fit
+    var_exponent_se: float
+
+    @property
+    def var(self):
+        return np.array([s.var for s in self.stats])
+
+    @property
+    def var_se(self):
+        return np.array([s.var_se for s in self.stats])
+
+    @property
+    def mean(self):
+        return np.array([s.mean for s in self.stats])
+
+    @property
+    def mean_se(self):
+        return np.array([s.mean_se for s in self.stats])
+
+
+@dataclasses.dataclass(frozen=True)
+class HestonHedge:
+    """The trader's classical Heston model (variance state frozen at v0 when hedging)."""
+    kappa: float
+    theta: float
+    eta: float
+    rho: float
+    v0: float
+
+
+def pnl_stats(pnl):
+    x = v.array("pnl", pnl, ndim=1)
+    N = x.size
+    if N < 2:
+        raise ValueError(f"pnl must hold at least 2 samples, got {N}")
+    m = float(x.mean())
+    d = x - m
+    s2 = float(np.mean(d * d))
+    var = s2 * N / (N - 1)
+    m4 = float(np.mean(d ** 4))
+    return PnLStats(m, math.sqrt(var / N), var, math.sqrt(max(m4 - s2 * s2, 0.0) / N), N)
+
+
+# ---------------------------------------------------------------- Heston deltas
+
+def heston_call_delta(x, tau, kappa, theta, eta, rho, v0, n_nodes=600):
+    """dC/dS of a Heston call at log-moneyness x = log(S/K), time to maturity tau (zero rates).
+
+    P1 = 1/2 + (1/pi) int_0^inf Re[exp(i u x) phi(u - i) / (i u)] du, phi the characteristic
+    function of log(S_T/S_t) (Albrecher et al.'s stable form), Gauss-Legendre on [0, U]."""
+    x = np.atleast_1d(np.asarray(x, float))
+    var_scale = max(v0, theta, 1e-8) * tau
+    U = max(60.0, 12.0 / math.sqrt(var_scale))
+    nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
+    u = 0.5 * U * (nodes + 1.0)
+    w = 0.5 * U * weights
+    z = u - 1j                                   # phi(u - i): the share measure
+    iz = 1j * z
+    b = kappa - rho * eta * iz
+    d = np.sqrt(b * b + eta * eta * (iz - iz * iz))
+    g = (b - d) / (b + d)
+    e = np.exp(-d * tau)
+    C = kappa * theta / eta ** 2 * ((b - d) * tau - 2.0 * np.log((1.0 - g * e) / (1.0 - g)))
+    D = (b - d) / eta ** 2 * (1.0 - e) / (1.0 - g * e)
+    A = np.exp(C + D * v0) / (1j * u) * w
+    ux = np.outer(x, u)
+    # Re[e^{iux} A] = cos(ux) Re A - sin(ux) Im A
+    return 0.5 + (np.cos(ux) @ A.real - np.sin(ux) @ A.imag) / math.pi
+
+
+def _heston_table(hh, K, T, n, stride, x_half=1.5, nx=301):
+    N = n // stride
+    xs = np.linspace(-x_half, x_half, nx)
+    tab = np.empty((N, nx))
+    for j in range(N):
+        tau = T - j * stride * (T / n)
+        tab[j] = heston_call_delta(xs, tau, hh.kappa, hh.theta, hh.eta, hh.rho, hh.v0)
+    return tab, xs[0], xs[1] - xs[0]
+
+
+def bs_discrete_hedging_constant(sigma, T, K=1.0, S0=1.0):
+    """lim_{N->inf} N Var(P&L) of Black-Scholes delta hedging in the Black-Scholes model:
+    each step leaves Gamma S^2 (sigma^2 dt - (dS/S)^2) / 2, of variance Gamma^2 S^4 sigma^4 dt^2 / 2."""
+    from scipy import integrate
+
+    sigma = v.real("sigma", sigma, 0.0, None, lo_open=True)
+    T = v.real("T", T, 0.0, None, lo_open=True)
+    K = v.real("K", K, 0.0, None, lo_open=True)
+    S0 = v.real("S0", S0, 0.0, None, lo_open=True)
+
+    def over_S(t):
+        tau = T - t
+        st, rt = sigma * math.sqrt(tau), math.sqrt(t)
+
+        def f(x):        # x: standard normal driving S_t
+            S = S0 * math.exp(-0.5 * sigma * sigma * t + sigma * rt * x)
+            d1 = math.log(S / K) / st + 0.5 * st
+            gamma = math.exp(-0.5 * d1 * d1) / (math.sqrt(2 * math.pi) * S * st)
+            return math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi) * (gamma * S * S) ** 2
+        # the integrand peaks where d1 = 0
+        peak = (math.log(K / S0) + 0.5 * sigma * sigma * (t - tau)) / (sigma * rt) if t > 0 else 0.0
+        val, _ = integrate.quad(f, -12.0, 12.0, points=[min(max(peak, -11.0), 11.0)], limit=400,
+                                epsabs=1e-15)
+        return sigma ** 4 * val
+
+    val, _ = integrate.quad(over_S, 0.0, T, limit=400)
+    return 0.5 * T * val
+
+
+# ---------------------------------------------------------------- P&L
+
+def hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, heston=None):
+    """P&L per path of the discretely delta-hedged short call; see the module docstring."""
+    S = v.array("S", S, ndim=2, lo=0.0, lo_open=True)
+    n = S.shape[0] - 1
+    if n < 1:
+        raise ValueError(f"S must hold at least 2 time points (rows), got {S.shape[0]}")
+    K = v.real("K", K, 0.0, None, lo_open=True)
+    T = v.real("T", T, 0.0, None, lo_open=True)
+    N = v.integer("n_rebalance", n_rebalance, 1, n)
+    if n % N:
+        raise ValueError(f"n_rebalance must divide the number of steps {n}, got {N}")
+    premium = v.real("premium", premium)
+    if delta not in _DELTAS:
+        raise ValueError(f"delta must be one of {_DELTAS}, got {delta!r}")
+    sig, volarr, tab, x0, dx = 0.0, _EMPTY2, _EMPTY2, 0.0, 1.0
+    if delta == "bs":
+        sig = v.real("sigma", sigma, 0.0, None, lo_open=True)
+    elif delta == "bs_spot_vol":
+        volarr = v.array("vol", vol, shape=S.shape, lo=0.0)
+    else:
+        if not isinstance(heston, HestonHedge):
+            raise ValueError(f"heston must be a HestonHedge for delta='heston', got {heston!r}")
+        tab, x0, dx = _heston_table(heston, K, T, n, n // N)
+    pnl = np.empty(S.shape[1])
+    _hedging.hedge_pnl(S, volarr, sig, n // N, K, T, premium, tab, x0, dx, pnl, n_threads())
+    return pnl
+
+
+def _premium(premium, S, K, T, sigma):
+    if premium == "bs":
+        if sigma is None:
+            raise ValueError("premium='bs' needs the hedge volatility sigma")
+        return float(bs_call(1.0 * S[0, 0], K, sigma * math.sqrt(T)))
+    if premium == "mc":
+        return float(np.mean(np.maximum(S[-1] - K, 0.0)))
+    return v.real("premium", premium)
+
+
+def pnl_vs_rebalancing(Ns, T, K, H, eta, rho, xi0, n_paths=20000, delta="bs", sigma=None,
+                       heston=None, premium="bs", kappa=1, rng=None):
+    """P&L statistics for each number of rebalancing dates N in Ns (one set of paths on a
+    grid of max(Ns) steps; every N must divide max(Ns)) and the exponent of Var vs N."""
+    Ns = v.array("Ns", np.atleast_1d(Ns), ndim=1, dtype=np.int64, lo=1)
+    n = int(Ns.max())
+    bad = [int(x) for x in Ns if n % int(x)]
+    if bad:
+        raise ValueError(f"every N in Ns must divide max(Ns) = {n}, got {bad}")
+    p = rbergomi.simulate(H, eta, rho, xi0, T, n, n_paths, kappa, rng, keep_paths=True)
+    S = np.exp(p.logS)
+    vol = np.sqrt(p.V) if delta == "bs_spot_vol" else None
+    prem = _premium(premium, S, K, T, sigma)
+    stats = [pnl_stats(hedge_pnl(S, K, T, int(N), prem, delta, sigma, vol, heston)) for N in Ns]
+    return _sweep(Ns.astype(float), stats)
+
+
+def pnl_vs_maturity(Ts, N, H, eta, rho, xi0, K=1.0, n_paths=20000, substeps=1, delta="bs", sigma=None,
+                    heston=None, premium="bs", kappa=1, rng=None):
+    """P&L statistics per maturity T in Ts with N rebalancing dates (N * substeps simulation
+    steps per maturity) and the exponent of Var(P&L) vs T."""
+    Ts = v.array("Ts", np.atleast_1d(Ts), ndim=1, lo=0.0, lo_open=True)
+    N = v.integer("N", N, 1, 1 << 16)
+    substeps = v.integer("substeps", substeps, 1, 1 << 10)
+    gen = v.rng(rng)
+    stats = []
+    for T in Ts:
+        p = rbergomi.simulate(H, eta, rho, xi0, float(T), N * substeps, n_paths, kappa, gen, keep_paths=True)
+        S = np.exp(p.logS)
+        vol = np.sqrt(p.V) if delta == "bs_spot_vol" else None
+        prem = _premium(premium, S, K, float(T), sigma)
+        stats.append(pnl_stats(hedge_pnl(S, K, float(T), N, prem, delta, sigma, vol, heston)))
+    return _sweep(Ts, stats)
+
+
+def _sweep(x, stats):
+    var = np.array([s.var for s in stats])
+    se = np.array([s.var_se for s in stats])
+    if x.size >= 2 and np.all(var > 0):
+        b, bse, _ = fit_loglog(x, var, se)
+    else:
+        b, bse = float("nan"), float("nan")
+    return Sweep(x, stats, b, bse)

@@ -62,6 +62,17 @@ def normals(gen, shape):
     return out
 
 
+def mean_var_se(x):
+    """(mean, se of mean, unbiased variance, se of variance) of a 1-D sample."""
+    N = x.size
+    m = float(x.mean())
+    d = x - m
+    s2 = float(np.mean(d * d))
+    var = s2 * N / (N - 1)
+    m4 = float(np.mean(d ** 4))
+    return m, float(np.sqrt(var / N)), var, float(np.sqrt(max(m4 - s2 * s2, 0.0) / N))
+
+
 # ---------------------------------------------------------------- Black-Scholes
 
 def bs_call(F, K, total_sd):

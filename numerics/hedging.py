@@ -32,7 +32,7 @@ import numpy as np
 from numerics import _hedging
 from numerics import _validate as v
 from numerics import rbergomi
-from numerics._bs_mc_helpers import bs_call, n_threads
+from numerics._bs_mc_helpers import bs_call, mean_var_se, n_threads
 from numerics.meanfield import fit_loglog
 
 __all__ = ["PnLStats", "Sweep", "HestonHedge", "hedge_pnl", "pnl_stats", "heston_call_delta",
@@ -90,12 +90,7 @@ def pnl_stats(pnl):
     N = x.size
     if N < 2:
         raise ValueError(f"pnl must hold at least 2 samples, got {N}")
-    m = float(x.mean())
-    d = x - m
-    s2 = float(np.mean(d * d))
-    var = s2 * N / (N - 1)
-    m4 = float(np.mean(d ** 4))
-    return PnLStats(m, math.sqrt(var / N), var, math.sqrt(max(m4 - s2 * s2, 0.0) / N), N)
+    return PnLStats(*mean_var_se(x), N)
 
 
 # ---------------------------------------------------------------- Heston deltas

@@ -30,6 +30,7 @@ from scipy.special import hyp2f1
 
 from numerics import _validate as v
 from numerics import fbm, rbergomi
+from numerics._bs_mc_helpers import mean_var_se
 
 __all__ = ["VSMC", "rl_cov", "vs_variance_exact", "vs_moments_scheme", "vs_variance_mc", "vs_variance_exponent"]
 
@@ -128,10 +129,4 @@ def vs_variance_mc(H, eta, xi0, T, n_steps, n_paths, kappa=1, rng=None):
     """Monte Carlo mean and variance of the discretised VS rate, with standard errors."""
     p = rbergomi.simulate(H, eta, -0.5, xi0, T, n_steps, n_paths, kappa, rng)
     x = p.intV / T
-    N = x.size
-    m = float(x.mean())
-    d = x - m
-    s2 = float(np.mean(d * d))
-    m4 = float(np.mean(d ** 4))
-    var = s2 * N / (N - 1)
-    return VSMC(m, math.sqrt(var / N), var, math.sqrt(max(m4 - s2 * s2, 0.0) / N), N)
+    return VSMC(*mean_var_se(x), x.size)

@@ -25,7 +25,9 @@ $(STAMPS)/build: $(STAMPS)/venv setup.py pyproject.toml $(PYX)
 	@touch $@
 
 verify: build
+	$(PY) -m verifier certify --check
 	$(PY) -m verifier verify
+	$(PY) -m verifier mutants
 
 certify: build
 	$(PY) -m verifier certify

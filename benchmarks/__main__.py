@@ -47,7 +47,8 @@ def main(argv=None):
         print(hdr)
         print("-" * len(hdr))
         for r in rows:
-            ref_s = "skipped" if r["reference_s"] is None else f"{r['reference_s'] * 1e3:9.3f}ms"
+            ref_s = ("—" if r["reference"] == "(none)" else "skipped") if r["reference_s"] is None \
+                else f"{r['reference_s'] * 1e3:9.3f}ms"
             ratio = "" if r["ratio"] is None else f"{r['ratio']:7.2f}"
             print(f"{r['workload']:44s} {r['ours_s'] * 1e3:9.3f}ms {r['reference']:28s} {ref_s:>10s} "
                   f"{ratio:>7s}  {r.get('target', '')}{'  (' + r['note'] + ')' if r.get('note') else ''}")

@@ -1,3 +1,345 @@
+"""``roughatlas`` — the command line of the verifier.
+
+    roughatlas verify [--only ID ...] [--json]   kernel + Z3 + SymPy + vacuity, summary
+    roughatlas list [--part P] [--method M] [--status S]
+    roughatlas show ID                           printed vs formal, certificate, checkers
+    roughatlas search TEXT                       search names, statements, errata
+    roughatlas certify [--check]                 untrusted search → proofs/ (or check they are current)
+    roughatlas mutants [--json]                  soundness under mutation (kill rate)
+    roughatlas duplicates                        theorems that state the same thing
+
+Exit status: 0 when everything asked for holds, 1 when something is not proved
+(or is vacuous, or stale), 2 for bad input (invalid registry, unknown theorem).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from verifier import pipeline
+from verifier.expr import show, show_prop
+from verifier.registry import DEFAULT_PATH, RegistryError, load
+
+OK, FAIL, BAD = 0, 1, 2
+
+
+class _Progress:
+    """A one-line progress bar on stderr when it is a terminal."""
+
+    def __init__(self, total, label):
+        self.total, self.n, self.label = total, 0, label
+        self.live = sys.stderr.isatty()
+
+    def __call__(self, _item=None):
+        self.n += 1
+        if self.live:
+            width = 30
+            done = int(width * self.n / max(1, self.total))
+            sys.stderr.write(f"\r{self.label} [{'#' * done}{'.' * (width - done)}] "
+                             f"{self.n}/{self.total}")
+            if self.n >= self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _registry(args):
+    return load(args.registry)
+
+
+# -- verify --------------------------------------------------------------------
+
+def cmd_verify(args):
+    reg = _registry(args)
+    if args.only:
+        known = {str(t.id) for t in reg.theorems} | {t.name for t in reg.theorems}
+        unknown = [x for x in args.only if x not in known]
+        if unknown:
+            print(f"roughatlas verify: unknown theorem(s): {', '.join(unknown)}", file=sys.stderr)
+            return BAD
+    prog = None if args.json else _Progress(len(args.only or reg.theorems), "verifying")
+    try:
+        rows, summary = pipeline.verify(reg, only=args.only, progress=prog)
+    except ValueError as exc:
+        print(f"roughatlas verify: {exc}", file=sys.stderr)
+        return FAIL
+    if args.json:
+        out = {"summary": summary, "theorems": [_json_row(r) for r in rows],
+               "duplicates": pipeline.duplicate_groups(reg)}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return OK if summary["all_ok"] else FAIL
+    _print_summary(reg, rows, summary)
+    return OK if summary["all_ok"] else FAIL
+
+
+def _json_row(r):
+    keys = ("id", "name", "lean_name", "part", "status_printed", "kernel", "kernel_note", "z3",
+            "z3_note", "sympy", "sympy_note", "vacuity", "vacuity_model", "printed")
+    return {k: r.get(k) for k in keys if k in r}
+
+
+def _print_summary(reg, rows, s):
+    hdr = f"{'part':>5}  {'title':38s} {'thms':>4} {'kernel':>6} {'z3':>4} {'sympy':>5} {'nonvac':>6} {'errata':>6}"
+    print(hdr)
+    print("-" * len(hdr))
+    for p in s["parts"]:
+        print(f"{p['part']:>5}  {p['title'][:38]:38s} {p['theorems']:>4} {p['kernel_proved']:>6} "
+              f"{p['z3_proved']:>4} {p['sympy_checked']:>5} {p['non_vacuous']:>6} {p['errata']:>6}")
+    print("-" * len(hdr))
+    print(f"{'':5}  {'total':38s} {s['theorems']:>4} {s['kernel_proved']:>6} {s['z3_proved']:>4} "
+          f"{s['sympy_checked']:>5} {s['non_vacuous']:>6} {s['errata']:>6}")
+    print()
+    print(f"kernel-proved {s['kernel_proved']}/{s['theorems']}   Z3-proved {s['z3_proved']}/{s['theorems']}   "
+          f"SymPy-checked {s['sympy_checked']}/{s['sympy_applicable']} equalities   "
+          f"non-vacuous {s['non_vacuous']}/{s['theorems']}")
+    print(f"errata {s['errata']} (printed statements refuted by Z3: {s['printed_refuted']})   "
+          f"hypotheses {s['hypotheses']}   facts {s['facts']}   project axioms {s['project_axioms']}   "
+          f"{s['seconds']:.2f} s")
+    dups = pipeline.duplicate_groups(reg)
+    if dups:
+        print(f"duplicates ({len(dups)} groups): " + "  ".join("=".join(map(str, g)) for g in dups))
+    bad = [r for r in rows if not pipeline.row_ok(r)]
+    for r in bad:
+        why = [f"kernel {r['kernel']}: {r['kernel_note']}" if r["kernel"] != "PROVED" else ""]
+        if "z3" in r:
+            if r["z3"] != "PROVED":
+                why.append(f"z3 {r['z3']} {r.get('z3_note', '')}")
+            if r["vacuity"] != "PROVED":
+                why.append(f"vacuity {r['vacuity']} (hypotheses unsatisfiable)")
+            if r["sympy"] not in ("PROVED", "UNSUPPORTED"):
+                why.append(f"sympy {r['sympy']} {r['sympy_note']}")
+            if r["printed"] and not r["printed"]["consistent"]:
+                why.append(f"printed statement marked {r['status_printed']} but Z3 says {r['printed']['z3']}")
+        print(f"NOT OK  {r['id']:>3} {r['name']}: " + "; ".join(w for w in why if w))
+    print("RESULT: " + ("all theorems proved" if s["all_ok"] else f"{len(bad)} theorem(s) not proved"))
+
+
+# -- list / search / show ------------------------------------------------------
+
+def cmd_list(args):
+    reg = _registry(args)
+    rows = [t for t in reg.theorems
+            if (args.part is None or t.part == args.part)
+            and (args.method is None or t.method == args.method)
+            and (args.status is None or t.status_printed == args.status)]
+    for t in rows:
+        print(f"{t.id:>3}  {t.name:36s} part {t.part:<4} {t.method:12s} {t.status_printed:21s} "
+              f"{show_prop(t.statement.goal, style='math')}")
+    print(f"{len(rows)} theorem(s)")
+    return OK
+
+
+def cmd_search(args):
+    reg = _registry(args)
+    needle = args.text.lower()
+    hits = []
+    for t in reg.theorems:
+        hay = " ".join([t.name, t.lean_name, t.printed, t.erratum, t.statement.show(),
+                        t.statement.show(style="ascii")]).lower()
+        if needle in hay:
+            hits.append(t)
+    for t in hits:
+        print(f"{t.id:>3}  {t.name:36s} {t.statement.show()}")
+    for f in reg.facts.values():
+        if needle in (f.id + " " + f.text + " " + show_prop(f.prop)).lower():
+            print(f"fact {f.id}: {f.text}")
+    for h in reg.hypotheses.values():
+        if needle in (h.id + " " + h.text + " " + show_prop(h.prop)).lower():
+            print(f"hypothesis {h.id}: {show_prop(h.prop, style='math')} ({h.text})")
+    if not hits:
+        print(f"no theorem matches {args.text!r}")
+    return OK
+
+
+def _term_text(t):
+    c = t.get("c", "?")
+    if "sq" in t:
+        return f"{c}·({t['sq']})²"
+    body = " × ".join(f"[{x}]" for x in t.get("of", []))
+    if "times" in t:
+        body += f" × ({t['times']})"
+    return f"{c}·{body}"
+
+
+def _cert_text(cert):
+    m = cert.get("method")
+    if m == "cite":
+        return f"cite [{cert.get('ref')}]"
+    if m == "eq":
+        terms = cert.get("terms", [])
+        return "identity (both sides normalise to the same polynomial)" if not terms else \
+            "lhs − rhs = " + " + ".join(_term_text(t) for t in terms)
+    return "refute: " + " + ".join(_term_text(t) for t in cert.get("terms", [])) + \
+        "  ≡ const ≤ 0, contradiction"
+
+
+def cmd_show(args):
+    reg = _registry(args)
+    try:
+        t = reg.theorem(args.id)
+    except KeyError:
+        print(f"roughatlas show: no theorem {args.id!r} (try: roughatlas search TEXT)", file=sys.stderr)
+        return BAD
+    part = next(p for p in reg.parts if p["id"] == t.part)
+    rows, _ = pipeline.verify(reg, only=[str(t.id)])
+    r = rows[0]
+    print(f"Theorem {t.id}  {t.name}    part {t.part}: {part['title']}    paper method: {t.method}")
+    print(f"  Lean name    {t.lean_name}")
+    print(f"  Printed      {t.printed}")
+    print(f"  Status       {t.status_printed}" + (f" — {t.erratum}" if t.erratum else ""))
+    if r.get("printed"):
+        p = r["printed"]
+        cex = ", ".join(f"{k} = {v}" for k, v in (p["counterexample"] or {}).items())
+        print(f"  Read literally: {p['reading']}")
+        print(f"      Z3: {p['z3']}" + (f"   counterexample: {cex}" if cex else "")
+              + (f"   ({p['note']})" if p["note"] else ""))
+    s = t.statement
+    print(f"  Statement    variables: {', '.join(s.vars) or '(none)'}")
+    srcs = {lab: (ref, kind) for lab, ref, kind in s.assumptions}
+    for label, rel in s.premises:
+        base = label.split(".")[0]
+        ref, kind = srcs.get(base, ("?", "?"))
+        desc = reg.hypotheses[ref].text if kind == "hypothesis" else reg.facts[ref].text
+        print(f"      {label:22s} {show(rel, style='math'):28s} ({kind} {ref}: {desc})")
+    print(f"      ⊢ {show_prop(s.goal, style='math')}")
+    print(f"  Uses         {', '.join(map(str, t.uses)) or '—'}")
+    certs = pipeline.load_certificates()
+    cert = certs.get(t.id)
+    print(f"  Certificate  {pipeline.part_file(t.part).relative_to(pipeline.ROOT)}"
+          if cert else "  Certificate  none (run: roughatlas certify)")
+    if cert:
+        for i, st in enumerate(cert.get("steps", [])):
+            if "lemma" in st:
+                arg = st.get("arg") or f"{st.get('base')}, {st.get('exp')}"
+                print(f"      step {i + 1}  lemma {st['lemma']}({arg})")
+            else:
+                print(f"      step {i + 1}  have {st['prop']}   by {_cert_text(st['proof'])}")
+        for j, g in enumerate(cert.get("goals", [])):
+            print(f"      goal {j + 1}  {_cert_text(g)}")
+    model = r.get("vacuity_model")
+    mtxt = (" (model: " + ", ".join(f"{k} = {v}" for k, v in model.items()) + ")") if model else ""
+    print(f"  Checkers     kernel {r['kernel']}" + (f" ({r['kernel_note']})" if r["kernel_note"] else ""))
+    print(f"               Z3 {r['z3']}" + (f" ({r['z3_note']})" if r.get("z3_note") else ""))
+    sy = r["sympy"] + (" (inequality: not a SymPy check)" if r["sympy"] == "UNSUPPORTED" else
+                       (f" ({r['sympy_note']})" if r["sympy_note"] else ""))
+    print(f"               SymPy {sy}")
+    print(f"               vacuity {r['vacuity']}{mtxt}")
+    dups = [g for g in pipeline.duplicate_groups(reg) if t.id in g]
+    print(f"  Duplicates   {', '.join(str(x) for x in dups[0] if x != t.id) if dups else '—'}")
+    if t.witness:
+        print(f"  Witness      {json.dumps(t.witness, ensure_ascii=False)}")
+    return OK if pipeline.row_ok(r) else FAIL
+
+
+# -- certify / mutants / duplicates ---------------------------------------------
+
+def cmd_certify(args):
+    reg = _registry(args)
+    if args.check:
+        certs = pipeline.load_certificates()
+        stale = [t.id for t in reg.theorems
+                 if t.id not in certs or certs[t.id].get("digest") != t.statement.digest()]
+        extra = sorted(set(certs) - {t.id for t in reg.theorems})
+        if stale or extra:
+            print(f"proofs/ is stale: {len(stale)} theorem(s) without a current certificate "
+                  f"{stale[:10]}{' …' if len(stale) > 10 else ''}"
+                  + (f", certificates for unknown theorems {extra}" if extra else "")
+                  + "; run: roughatlas certify", file=sys.stderr)
+            return FAIL
+        print(f"proofs/ is current: {len(certs)} certificates for {len(reg.theorems)} theorems")
+        return OK
+    t0 = time.perf_counter()
+    n, failures = pipeline.certify(reg, progress=_Progress(len(reg.theorems), "certifying"))
+    print(f"certified {n}/{len(reg.theorems)} theorems in {time.perf_counter() - t0:.2f} s "
+          f"(certificates written to proofs/, checked by the kernel)")
+    for tid, msg in failures:
+        print(f"  no certificate for {tid}: {msg}")
+    return OK if not failures else FAIL
+
+
+def cmd_mutants(args):
+    from verifier import mutate
+
+    reg = _registry(args)
+    t0 = time.perf_counter()
+    _, rep = mutate.run(reg, progress=None if args.json else _Progress(len(reg.theorems), "mutating"))
+    rep["seconds"] = round(time.perf_counter() - t0, 2)
+    if args.json:
+        print(json.dumps(rep, indent=2, ensure_ascii=False))
+    else:
+        print(f"mutants {rep['mutants']}: false (Z3 counter-model) {rep['false_mutants']}, "
+              f"true/equivalent {rep['equivalent_or_true']}, undecided {rep['undecided']}")
+        print(f"kernel rejected {rep['killed']}/{rep['false_mutants']} false mutants: kill rate "
+              f"{100 * rep['kill_rate']:.1f}%   accepted false mutants: {rep['accepted_false']}   "
+              f"({rep['seconds']:.1f} s)")
+        for r in rep["accepted_false_list"]:
+            print(f"  SOUNDNESS BUG: theorem {r['theorem']} mutant {r['description']} accepted")
+    return OK if rep["accepted_false"] == 0 else FAIL
+
+
+def cmd_duplicates(args):
+    reg = _registry(args)
+    by_id = reg.by_id()
+    groups = pipeline.duplicate_groups(reg)
+    for g in groups:
+        print(" = ".join(f"{i} {by_id[i].name}" for i in g) + f"    ({by_id[g[0]].statement.show()})")
+    print(f"{len(groups)} group(s), {sum(len(g) - 1 for g in groups)} theorem(s) restate an earlier one")
+    return OK
+
+
+def _not_yet(name, issue):
+    def run(args):
+        print(f"roughatlas {name}: not available yet (tracked in issue {issue})", file=sys.stderr)
+        return BAD
+    return run
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="roughatlas", description="Machine-checked exponent laws of "
+                                "rough volatility: registry, kernel, second opinions.")
+    p.add_argument("--registry", default=str(DEFAULT_PATH), help="registry file (default: %(default)s)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    v = sub.add_parser("verify", help="check every certificate, ask Z3 and SymPy, check vacuity")
+    v.add_argument("--only", nargs="+", metavar="ID", help="only these theorems (id or name)")
+    v.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    v.set_defaults(fn=cmd_verify)
+    ls = sub.add_parser("list", help="list theorems")
+    ls.add_argument("--part")
+    ls.add_argument("--method")
+    ls.add_argument("--status")
+    ls.set_defaults(fn=cmd_list)
+    sh = sub.add_parser("show", help="one theorem in full")
+    sh.add_argument("id")
+    sh.set_defaults(fn=cmd_show)
+    se = sub.add_parser("search", help="search names, statements and errata")
+    se.add_argument("text")
+    se.set_defaults(fn=cmd_search)
+    ce = sub.add_parser("certify", help="search certificates (untrusted) and write proofs/")
+    ce.add_argument("--check", action="store_true", help="only check that proofs/ is current")
+    ce.set_defaults(fn=cmd_certify)
+    mu = sub.add_parser("mutants", help="soundness under mutation: kill rate")
+    mu.add_argument("--json", action="store_true")
+    mu.set_defaults(fn=cmd_mutants)
+    du = sub.add_parser("duplicates", help="theorems that restate another")
+    du.set_defaults(fn=cmd_duplicates)
+    for name, issue in (("witness", 6), ("index", 6), ("export", 3), ("lean-build", 3), ("claims", 3)):
+        x = sub.add_parser(name, help=f"(not available yet: issue {issue})")
+        x.add_argument("rest", nargs="*")
+        x.set_defaults(fn=_not_yet(name, issue))
+    return p
+
+
 def main(argv=None):
-    print("roughatlas: not built yet")
-    return 1
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except RegistryError as exc:
+        print(f"roughatlas: invalid registry {args.registry}\n{exc}", file=sys.stderr)
+        return BAD
+    except BrokenPipeError:
+        return OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -252,7 +252,7 @@ def show(e, parent=0, right=False, style="ascii"):
                else f"rpow({show(e[1], style=style)}, {show(e[2], style=style)})")
         prec = 4 if m else 5
     elif tag == "neg":
-        out, prec = "-" + show(e[1], 2, style=style), 2
+        out, prec = "-" + show(e[1], 4, style=style), 2     # -a*b would read (-a)*b
     elif tag == "pow":
         out = show(e[1], 5, style=style) + (f"^{e[2]}" if m else f"**{e[2]}")
         if e[2] < 0:

@@ -30,6 +30,7 @@ goals with a division are only proved where they are defined.
 """
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from verifier.expr import ParseError, fmt_num, parse_prop, parse_term
@@ -82,7 +83,8 @@ def _mul(p, q):
                 r[m] = s
             else:
                 r.pop(m, None)
-        _guard(r)
+        if len(r) > MAX_TERMS:
+            _guard(r)
     return _guard(r)
 
 
@@ -177,10 +179,16 @@ def _scaled(p, q, positive):
     return len(lam) == 1 and (not positive or lam.pop() > 0)
 
 
+_RATIONAL = re.compile(r"-?[0-9]{1,300}(/[0-9]{1,300})?")
+
+
 def _q(text, where):
+    if not isinstance(text, str) or not _RATIONAL.fullmatch(text):
+        raise KernelError(f"{where}: coefficient {str(text)[:40]!r} is not an exact rational "
+                          f"written as 'p' or 'p/q'")
     try:
-        return Fraction(str(text))
-    except (ValueError, ZeroDivisionError):
+        return Fraction(text)
+    except ZeroDivisionError:
         raise KernelError(f"{where}: coefficient {text!r} is not an exact rational") from None
 
 

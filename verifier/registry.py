@@ -265,6 +265,8 @@ def lower(data, path=Path("<registry>")) -> Registry:
     theorems, seen_ids, seen_names, seen_lean = [], set(), {}, {}
     for i, t in enumerate(data.get("theorems") or []):
         where = f"theorems[{i}]"
+        if isinstance(t, dict) and isinstance(t.get("id"), int) and not isinstance(t["id"], bool):
+            where = f"theorems[{t['id']}]"
         if not c.keys(t, THM_KEYS, where):
             continue
         tid = t.get("id")
@@ -321,7 +323,7 @@ def lower(data, path=Path("<registry>")) -> Registry:
                                     tuple(uses), method, status, erratum or "", dup, w,
                                     str(t.get("note", ""))))
 
-    _check_uses(c, theorems, hyps, facts)
+    _check_uses(c, theorems, hyps, facts, seen_ids)
     if c.problems:
         raise RegistryError(c.problems)
     theorems.sort(key=lambda t: t.id)
@@ -391,8 +393,8 @@ def _statement(c, s, where, hyps, facts):
     return Statement(vs, tuple(premises), tuple(assumptions), goal)
 
 
-def _check_uses(c, theorems, hyps, facts):
-    ids = {t.id for t in theorems}
+def _check_uses(c, theorems, hyps, facts, ids):
+    """ids: every theorem id declared (also those whose entry had other errors)."""
     graph = {}
     for t in theorems:
         where = f"theorems[{t.id}].uses"

@@ -97,6 +97,13 @@ def prove(variables, premises, goal):
         s.add(*hyps, *tr.lemmas)
         s.add(z3.Not(g))
         res = s.check()
+        if res == z3.sat and tr.divisors:
+            # prefer a counterexample where every denominator is defined
+            s.push()
+            s.add(*[d != 0 for d in tr.divisors])
+            if s.check() != z3.sat:
+                s.pop()
+                s.check()
     except (z3.Z3Exception, ValueError) as exc:
         return ERROR, None, f"z3: {exc}"
     if res == z3.unsat:

@@ -1,0 +1,49 @@
+"""Verifier speed: the kernel re-check and the whole `roughatlas verify`.
+
+Targets (issue 2): whole verify of 125 theorems <= 3 s; kernel re-check <= 0.5 s.
+The reference in the same run is Z3 proving the same 125 statements.
+"""
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.harness import Reference, Workload
+from verifier import kernel, pipeline, z3backend
+from verifier.registry import load
+
+ROOT = Path(__file__).resolve().parent.parent
+_REG = load()
+_CERTS = pipeline.load_certificates()
+
+
+def kernel_all():
+    by_id, proved = _REG.by_id(), set()
+    for t in _REG.theorems:
+        s = t.statement
+        kernel.check(s.vars, s.premises, s.goal, _CERTS[t.id], pipeline.lemma_facts(t, by_id, proved))
+        proved.add(t.id)
+
+
+def z3_all():
+    for t in _REG.theorems:
+        s = t.statement
+        assert z3backend.prove(s.vars, s.premises, s.goal)[0] == "PROVED"
+
+
+def verify_all():
+    rows, summary = pipeline.verify(_REG)
+    assert summary["all_ok"]
+
+
+def verify_cli():
+    subprocess.run([sys.executable, "-m", "verifier", "verify", "--json"], cwd=ROOT, check=True,
+                   capture_output=True)
+
+
+WORKLOADS = [
+    Workload("verifier: kernel re-check, 125 certificates", kernel_all,
+             [Reference("Z3 proving the same 125", z3_all)], target="<= 0.5 s"),
+    Workload("verifier: verify all (in process)", verify_all, [], target="<= 3 s", repeat=3),
+    Workload("verifier: `roughatlas verify` (fresh process)", verify_cli, [], target="<= 3 s",
+             repeat=3, note="includes Python, SymPy and Z3 start-up"),
+]

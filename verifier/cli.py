@@ -6,6 +6,7 @@
     roughatlas search TEXT                       search names, statements, errata
     roughatlas certify [--check]                 untrusted search → proofs/ (or check they are current)
     roughatlas mutants [--json]                  soundness under mutation (kill rate)
+    roughatlas errata                            printed statements that differ, with counterexamples
     roughatlas duplicates                        theorems that state the same thing
 
 Exit status: 0 when everything asked for holds, 1 when something is not proved
@@ -278,6 +279,25 @@ def cmd_mutants(args):
     return OK if rep["accepted_false"] == 0 else FAIL
 
 
+def cmd_errata(args):
+    reg = _registry(args)
+    n = 0
+    for t in reg.theorems:
+        if t.status_printed == "ok":
+            continue
+        n += 1
+        print(f"{t.id:>3} {t.name} [{t.status_printed}]")
+        print(f"      printed:   {t.printed}")
+        print(f"      formal:    {t.statement.show()}")
+        print(f"      erratum:   {t.erratum}")
+        chk = pipeline.printed_check(t)
+        if chk:
+            cex = ", ".join(f"{k} = {v}" for k, v in (chk["counterexample"] or {}).items())
+            print(f"      literally: {chk['reading']}  → Z3 {chk['z3']}" + (f" at {cex}" if cex else ""))
+    print(f"{n} printed statement(s) differ from their formal reading")
+    return OK
+
+
 def cmd_duplicates(args):
     reg = _registry(args)
     by_id = reg.by_id()
@@ -321,6 +341,8 @@ def build_parser():
     mu = sub.add_parser("mutants", help="soundness under mutation: kill rate")
     mu.add_argument("--json", action="store_true")
     mu.set_defaults(fn=cmd_mutants)
+    er = sub.add_parser("errata", help="every printed statement that differs, with Z3's verdict")
+    er.set_defaults(fn=cmd_errata)
     du = sub.add_parser("duplicates", help="theorems that restate another")
     du.set_defaults(fn=cmd_duplicates)
     for name, issue in (("witness", 6), ("index", 6), ("export", 3), ("lean-build", 3), ("claims", 3)):

@@ -11,7 +11,7 @@
 #    quadrature, plus the residues (1/a) s_j^(1-b) e^{s_j} of the poles inside it:
 #      E = sum_res + (1/(2 pi i)) int_0^inf [G(r e^{i phi}) e^{i phi} - G(r e^{-i phi}) e^{-i phi}] dr,
 #      G(s) = e^s s^(a-b) / (s^a - z).
-#    For b >= 1 + a (integrand not integrable at 0) the recurrence
+#    For b > a + 1/2 (integrand r^(a-b) too singular at 0) the recurrence
 #      E_{a,b}(z) = (E_{a,b-a}(z) - 1/Gamma(b-a)) / z  is applied first.
 from cython.parallel cimport prange
 from libc.math cimport lgamma, tgamma, exp, log, fabs, sqrt, M_PI, cos, sin, sinh, cosh, floor, atan2, pow
@@ -25,7 +25,8 @@ cdef extern from "complex.h" nogil:
 
 cdef double R_ASYM = 40.0
 cdef double DE_H = 1.0 / 40.0
-cdef int DE_N = 200          # nodes on each side of tau = 0 (tau in [-5, 5])
+cdef int DE_N = 200          # tau in [-6, 5] (nodes -6/h .. 5/h)
+cdef int DE_NLO = 240
 
 
 cdef inline double _rgamma(double x) noexcept nogil:
@@ -127,7 +128,7 @@ cdef double complex _hankel(double a, double b, double complex z) noexcept nogil
     e1 = cos(phi) + 1j * sin(phi)
     e2 = cos(phi) - 1j * sin(phi)
     # exp-sinh substitution r = exp(pi/2 sinh tau), dr = r pi/2 cosh tau dtau
-    for j in range(-DE_N, DE_N + 1):
+    for j in range(-DE_NLO, DE_N + 1):
         tau = j * DE_H
         lr = 0.5 * M_PI * sinh(tau)
         if lr > rmax:
@@ -156,7 +157,7 @@ cdef double complex _ml(double a, double b, double complex z) noexcept nogil:
         return _asymptotic(a, b, z)
     if z.imag == 0.0 and z.real >= 0.0:
         return _series(a, b, z)
-    if b >= 1.0 + a:
+    if b > a + 0.5:
         return (_ml(a, b - a, z) - _rgamma(b - a)) / z
     return _hankel(a, b, z)
 

@@ -65,10 +65,12 @@ def davies_harte(n, H, T=1.0, n_paths=1, rng=None):
     for r0 in range(0, rows, chunk):
         r1 = min(rows, r0 + chunk)
         w = normals(gen, (r1 - r0, 2 * m)).view(np.complex128)
-        _fbm.dh_scale(sl, w, nt)
+        # the two element-wise passes are memory-bound: one thread (an OpenMP region costs
+        # more than it saves when the other core is busy); the FFT uses the workers
+        _fbm.dh_scale(sl, w, 1)
         y = sfft.fft(w, axis=1, overwrite_x=True, workers=nt)
         p1 = min(n_paths, 2 * r1)
-        _fbm.dh_cumsum(y, scale, out[2 * r0:p1], nt)
+        _fbm.dh_cumsum(y, scale, out[2 * r0:p1], 1)
     return out
 
 

@@ -80,8 +80,12 @@ def solve_volterra(alpha, T, n, drift: Callable, x0=0.0, sigma=0.0, complex_stat
         x0c = complex(real("x0", x0))
     bp, ac, a0, aself = _weights_cached(alpha, n, T)
     xr, xi, fr, fi = (np.empty(n + 1) for _ in range(4))
-    _adams.adams_generic(drift, x0c.real, x0c.imag, complex_state, bp, ac, a0, aself, n, T,
-                         xr, xi, fr, fi)
+    try:
+        _adams.adams_generic(drift, x0c.real, x0c.imag, complex_state, bp, ac, a0, aself, n, T,
+                             xr, xi, fr, fi)
+    except (OverflowError, FloatingPointError, ZeroDivisionError) as exc:
+        raise ValueError(f"solution is not finite: the right-hand side raised {exc!r} "
+                         "(the solution blew up); increase n or shorten T") from None
     x = xr + 1j * xi if complex_state else xr
     bad = ~np.isfinite(x)
     if np.any(bad):

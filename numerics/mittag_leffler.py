@@ -37,6 +37,12 @@ def mittag_leffler(z, alpha, beta=1.0):
     outr, outi = np.empty_like(zr), np.empty_like(zr)
     if zr.size:
         _mittag.ml_array(alpha, beta, zr, zi, outr, outi)
+    bad = ~(np.isfinite(outr) & np.isfinite(outi))
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"E_{{alpha,beta}}(z) overflows the double range at z="
+                         f"{complex(zr[i], zi[i]) if is_complex else zr[i]!r} (flat index {i}); "
+                         f"|exp(z^(1/alpha))| must stay below ~1e308")
     if is_complex:
         res = (outr + 1j * outi).reshape(shape)
     else:

@@ -21,10 +21,24 @@ _BLOCK = 1 << 17          # numbers per block: fixed, so results do not depend o
 
 
 def n_threads():
+    """Threads for the kernels: ROUGHATLAS_THREADS if set, else min(2, cores available),
+    dropping to 1 when the 1-minute load shows the other core busy (a parallel region
+    then waits for a descheduled thread and is slower than one thread).  Results never
+    depend on this number, only the speed does."""
+    env = os.environ.get("ROUGHATLAS_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return min(int(env), 64)
     try:
-        return max(1, min(2, len(os.sched_getaffinity(0))))
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover
-        return max(1, min(2, os.cpu_count() or 1))
+        cores = os.cpu_count() or 1
+    nt = max(1, min(2, cores))
+    try:
+        if nt > 1 and os.getloadavg()[0] > cores - 0.5:
+            nt = 1
+    except OSError:  # pragma: no cover
+        pass
+    return nt
 
 
 def _pool():

@@ -23,7 +23,7 @@ cdef void _block(const double[:, ::1] y, const double[:, ::1] dw, const double[:
                  double[:, ::1] v_out, double[:, ::1] logs_out, bint keep,
                  Py_ssize_t p0, Py_ssize_t p1) noexcept nogil:
     cdef Py_ssize_t n = dw.shape[0], i, p
-    cdef double c = sqrt(1.0 - rho * rho) * sqrt(dt), h = 0.5 * dt, vi, sv, a, e2
+    cdef double c = sqrt(1.0 - rho * rho) * sqrt(dt), h = 0.5 * dt, vi, sv, a, e2, sx, e
     for p in range(p0, p1):
         logs_T[p] = 0.0
         intv[p] = 0.0
@@ -31,13 +31,16 @@ cdef void _block(const double[:, ::1] y, const double[:, ::1] dw, const double[:
         if keep:
             logs_out[0, p] = 0.0
     for i in range(n + 1):
-        e2 = 0.5 * eta * eta * t2h[i]
+        e2 = 0.25 * eta * eta * t2h[i]
+        sx = sqrt(xi[i])
         for p in range(p0, p1):
-            vi = xi[i] * exp(eta * y[i, p] - e2)
+            # one exp per point: sqrt(V) = sqrt(xi) exp((eta Y - eta^2 t^2H / 2) / 2)
+            e = exp(0.5 * eta * y[i, p] - e2)
+            sv = sx * e
+            vi = sv * sv
             if keep:
                 v_out[i, p] = vi
             if i < n:
-                sv = sqrt(vi)
                 a = sv * dw[i, p]
                 inta[p] += a
                 intv[p] += vi * dt

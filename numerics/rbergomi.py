@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from typing import Optional
 
 import numpy as np
@@ -53,7 +54,7 @@ class Prices:
     T: float
     price: np.ndarray
     se: np.ndarray
-    iv: np.ndarray
+    iv: np.ndarray          # NaN (with a RuntimeWarning) where the price admits no implied vol
     iv_se: np.ndarray
     estimator: str
 
@@ -117,6 +118,15 @@ def simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antitheti
     return res
 
 
+def _warn_no_iv(K, total_sd):
+    """Say which strikes have no implied vol (Monte Carlo price outside the no-arbitrage band)."""
+    bad = ~np.isfinite(total_sd)
+    if np.any(bad):
+        warnings.warn(f"no implied volatility for strikes {K[bad].tolist()}: the Monte Carlo price is "
+                      "outside the no-arbitrage band (iv and iv_se set to NaN); use more paths",
+                      RuntimeWarning, stacklevel=3)
+
+
 def _pairs(x, antithetic):
     """Samples to average: antithetic pairs are averaged first (they are not independent)."""
     if not antithetic:
@@ -152,6 +162,7 @@ def european(K, T, H, eta, rho, xi0, n_steps=100, n_paths=20000, kappa=1, estima
         samples = bs_call(F[None, :], K[:, None], sd[None, :])
     price, se = _mean_se(_pairs(samples, antithetic))
     s = implied_total_sd(price, 1.0, K)
+    _warn_no_iv(K, s)
     vega = bs_vega_sd(1.0, K, s)
     iv = s / math.sqrt(T)
     iv_se = se / vega / math.sqrt(T)

@@ -29,7 +29,7 @@ import numpy as np
 from numerics import _rough_heston_mc, rough_heston_mc_ref
 from numerics import _validate as v
 from numerics._bs_mc_helpers import bs_call, bs_vega_sd, implied_total_sd, n_threads, normals
-from numerics.rbergomi import Paths, Prices, _mean_se, _mixing_inputs, _pairs
+from numerics.rbergomi import Paths, Prices, _mean_se, _mixing_inputs, _pairs, _warn_no_iv
 
 __all__ = ["lift", "simulate", "simulate_from_normals", "european"]
 
@@ -118,5 +118,6 @@ def european(K, T, H, kappa, theta, eta, rho, V0, n_steps=100, n_paths=20000, m=
         samples = bs_call(F[None, :], K[:, None], sd[None, :])
     price, se = _mean_se(_pairs(samples, antithetic))
     s = implied_total_sd(price, 1.0, K)
+    _warn_no_iv(K, s)
     iv_se = se / bs_vega_sd(1.0, K, s) / math.sqrt(T)
     return Prices(K, float(T), price, se, s / math.sqrt(T), iv_se, estimator)

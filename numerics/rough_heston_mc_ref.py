@@ -27,7 +27,7 @@ def lift_weights(H, h, n, m=12):
                                    np.round(np.geomspace(1, n, 200)).astype(int)]))
     w = volterra_weights(H, h, n)[ls - 1]
     A = (1.0 + gam[None, :] * h) ** (-ls[:, None].astype(float)) / w[:, None]
-    c, _ = nnls(A, np.ones(ls.size))
+    c, _ = nnls(A, np.ones(ls.size), maxiter=100 * m)
     keep = c > 0
     return c[keep], gam[keep]
 

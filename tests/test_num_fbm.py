@@ -137,3 +137,12 @@ def test_hybrid_bad_input_and_memory_refusal():
         fbm.hybrid_rl(1000, 0.1, n_paths=10**9)
     with pytest.raises(ValueError, match="would need .* GiB"):
         fbm.davies_harte(1 << 20, 0.1, n_paths=10**7)
+
+
+def test_results_do_not_depend_on_thread_count(monkeypatch):
+    out = []
+    for nt in ("1", "2"):
+        monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
+        out.append((fbm.davies_harte(1000, 0.2, n_paths=5, rng=3), fbm.hybrid_rl(50, 0.2, n_paths=300, kappa=2, rng=3)))
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)

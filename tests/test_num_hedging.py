@@ -114,3 +114,12 @@ def test_bad_paths():
         hg.hedge_pnl(-np.ones((5, 3)), 1.0, 1.0, 4, 0.1, sigma=0.2)
     with pytest.raises(ValueError, match="S must be finite"):
         hg.hedge_pnl(np.full((5, 3), np.nan), 1.0, 1.0, 4, 0.1, sigma=0.2)
+
+
+def test_results_do_not_depend_on_thread_count(monkeypatch, rough_paths):
+    S, vol = rough_paths
+    out = []
+    for nt in ("1", "2"):
+        monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
+        out.append(hg.hedge_pnl(S, 1.0, 0.5, 16, 0.05, delta="bs_spot_vol", vol=vol))
+    np.testing.assert_array_equal(out[0], out[1])

@@ -87,3 +87,11 @@ def test_propagation_of_chaos_rate_minus_half():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_results_do_not_depend_on_thread_count(monkeypatch):
+    out = []
+    for nt in ("1", "2"):
+        monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
+        out.append(mf.simulate_batch(7, 50, 1.0, 0.3, 1.0, 20, V0=0.1, rng=2)[2])
+    np.testing.assert_array_equal(out[0], out[1])

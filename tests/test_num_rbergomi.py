@@ -92,3 +92,20 @@ def test_atm_skew_exponent_is_H_minus_half(H):
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_results_do_not_depend_on_thread_count(monkeypatch):
+    out = []
+    for nt in ("1", "2"):
+        monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
+        p = rb.simulate(0.1, 1.5, -0.7, 0.04, 1.0, 30, 1000, kappa=2, rng=12, keep_paths=True)
+        out.append((p.logS_T, p.intV, p.V))
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_european_warns_when_no_implied_vol_exists():
+    # a strike so far out of the money that every simulated payoff is zero: price 0, no vol
+    with pytest.warns(RuntimeWarning, match="no implied volatility"):
+        r = rb.european([50.0], 0.1, 0.1, 1.5, -0.7, 0.04, n_steps=10, n_paths=200, estimator="plain", rng=1)
+    assert np.isnan(r.iv[0]) and r.price[0] == 0.0

@@ -86,3 +86,12 @@ def test_entropic_gaussian_within_4se():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_results_do_not_depend_on_thread_count(monkeypatch):
+    x = np.random.default_rng(2).standard_normal(1_500_000)
+    out = []
+    for nt in ("1", "2"):
+        monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
+        out.append(risk.historical_var_cvar(x, 0.99))
+    assert out[0] == out[1]

@@ -90,3 +90,13 @@ def test_rough_bias_against_cos_shrinks_with_the_step():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_results_do_not_depend_on_thread_count(monkeypatch):
+    out = []
+    for nt in ("1", "2"):
+        monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
+        p = rm.simulate(0.1, **PAR, T=0.5, n_steps=20, n_paths=500, rng=4, keep_paths=True)
+        out.append((p.logS_T, p.V))
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)

@@ -17,7 +17,7 @@
 # 4 in the money with a time value below the rounding resolution of the price (the
 # volatility is not determined by the price).
 from cython.parallel cimport prange
-from libc.math cimport exp, log, sqrt, erfc, fabs, isfinite, NAN, INFINITY, M_PI
+from libc.math cimport exp, log, sqrt, erf, erfc, sinh, fabs, isfinite, NAN, INFINITY, M_PI
 from scipy.special.cython_special cimport erfcx, ndtri
 
 cdef double SQRT2 = 1.4142135623730951
@@ -30,8 +30,13 @@ cdef inline double _Phi(double y) noexcept nogil:
 
 
 cdef inline double _b_otm(double x, double s) noexcept nogil:
-    # x <= 0, s > 0
+    # x <= 0, s > 0.  Near the money with a small s (|h| < 1, t < 1) the erf form keeps
+    # the relative accuracy (at x = 0 it is erf(t/sqrt2) exactly); elsewhere the erfcx
+    # form, which keeps it far out of the money.
     cdef double h = x / s, t = 0.5 * s
+    if h > -1.0 and t < 1.0:
+        return 0.5 * exp(0.5 * x) * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
+            + 2.0 * sinh(0.5 * x) * _Phi(h - t)
     return 0.5 * exp(-0.5 * (h * h + t * t)) * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
 
 
@@ -134,7 +139,7 @@ cdef double _iv_otm(double x, double beta, int* code) noexcept nogil:
             if not isfinite(ds):
                 ds = nu
             snew = s + ds
-            if fabs(ds) <= 3e-5 * s and snew > lo and snew < hi:
+            if fabs(ds) <= 3e-5 * s:
                 # the third-order Householder step converges quartically: after a step
                 # this small the remaining error is far below one ulp
                 code[0] = 0
@@ -146,7 +151,7 @@ cdef double _iv_otm(double x, double beta, int* code) noexcept nogil:
         # converged: step below 2 ulp-ish, or no longer shrinking (the objective's rounding
         # noise is reached; the iteration converges at least cubically before that)
         if fabs(snew - s) <= 2e-15 * snew or hi - lo <= 2e-15 * hi or \
-                (it >= 2 and fabs(snew - s) >= 0.5 * dprev and fabs(snew - s) <= 1e-12 * snew):
+                (it >= 2 and fabs(snew - s) >= 0.5 * dprev and fabs(snew - s) <= 1e-11 * snew):
             code[0] = 0
             return snew
         dprev = fabs(snew - s)

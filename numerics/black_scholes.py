@@ -12,9 +12,12 @@ Prices outside the no-arbitrage bounds, i.e. below the intrinsic value
 DF max(F - K, 0) (calls) or above the upper bound DF F (calls) / DF K (puts), give
 NaN with a reason code (``return_codes=True``):
 
-    IV_OK = 0, IV_BELOW_INTRINSIC = 1, IV_ABOVE_UPPER_BOUND = 2, IV_NO_CONVERGENCE = 3.
+    IV_OK = 0, IV_BELOW_INTRINSIC = 1, IV_ABOVE_UPPER_BOUND = 2, IV_NO_CONVERGENCE = 3,
+    IV_TIME_VALUE_UNRESOLVED = 4 (in the money, time value below the rounding of the price:
+    the volatility is not determined by the price).
 
-A price exactly at the intrinsic value gives volatility 0 with code 0.  Invalid
+An out-of-the-money price of exactly 0 gives volatility 0 (code 0); an in-the-money price
+equal to its intrinsic value within rounding gives NaN with code 4.  Invalid
 inputs (NaN, inf, non-positive S, K, T, negative prices, bad ``kind``) raise
 ValueError naming the parameter.
 """
@@ -26,9 +29,9 @@ from numerics import _bs
 from numerics._validate import array
 
 __all__ = ["price", "greeks", "implied_vol", "IV_OK", "IV_BELOW_INTRINSIC",
-           "IV_ABOVE_UPPER_BOUND", "IV_NO_CONVERGENCE"]
+           "IV_ABOVE_UPPER_BOUND", "IV_NO_CONVERGENCE", "IV_TIME_VALUE_UNRESOLVED"]
 
-IV_OK, IV_BELOW_INTRINSIC, IV_ABOVE_UPPER_BOUND, IV_NO_CONVERGENCE = 0, 1, 2, 3
+IV_OK, IV_BELOW_INTRINSIC, IV_ABOVE_UPPER_BOUND, IV_NO_CONVERGENCE, IV_TIME_VALUE_UNRESOLVED = 0, 1, 2, 3, 4
 
 
 def _kind(kind, shape):
@@ -39,6 +42,7 @@ def _kind(kind, shape):
 
 
 def _prep(S, K, T, r, q, last, last_name, last_lo, kind):
+    shapes = [np.shape(a) for a in (S, K, T, r, q, last)]
     S = array("S", S, lo=0.0, lo_open=True)
     K = array("K", K, lo=0.0, lo_open=True)
     T = array("T", T, lo=0.0, hi=1000.0, lo_open=True)
@@ -46,10 +50,11 @@ def _prep(S, K, T, r, q, last, last_name, last_lo, kind):
     q = array("q", q, lo=-1.0, hi=1.0)
     last = array(last_name, last, lo=last_lo)
     try:
-        shape = np.broadcast_shapes(S.shape, K.shape, T.shape, r.shape, q.shape, last.shape)
+        shape = np.broadcast_shapes(*shapes)
     except ValueError:
         raise ValueError(f"S, K, T, r, q, {last_name} must broadcast together, got shapes "
-                         f"{S.shape}, {K.shape}, {T.shape}, {r.shape}, {q.shape}, {last.shape}") from None
+                         + ", ".join(str(sh) for sh in shapes)) from None
+    S, K, T, r, q, last = (a.reshape(sh) for a, sh in zip((S, K, T, r, q, last), shapes))
     flat = [np.ascontiguousarray(np.broadcast_to(a, shape).ravel(), dtype=float)
             for a in (S, K, T, r, q, last)]
     S, K, T, r, q, last = flat

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import erfc, erfcx, ndtri
+from scipy.special import erf, erfc, erfcx, ndtri
 
 SQRT2 = np.sqrt(2.0)
 INV_SQRT2PI = 1.0 / np.sqrt(2.0 * np.pi)
@@ -14,8 +14,15 @@ def _Phi(y):
 
 
 def b_otm(x, s):
+    x, s = np.broadcast_arrays(np.asarray(x, float), np.asarray(s, float))
     h, t = x / s, 0.5 * s
-    return 0.5 * np.exp(-0.5 * (h * h + t * t)) * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
+    near = (h > -1.0) & (t < 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        far_v = 0.5 * np.exp(-0.5 * (h * h + t * t)) * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
+        near_v = 0.5 * np.exp(0.5 * x) * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
+            + 2.0 * np.sinh(0.5 * x) * _Phi(h - t)
+    out = np.where(near, near_v, far_v)
+    return out[()] if out.ndim == 0 else out
 
 
 def g_otm(x, s):
@@ -139,14 +146,14 @@ def _solve_one(x, beta):
             if not np.isfinite(ds):
                 ds = nu
             snew = s + ds
-            if abs(ds) <= 3e-5 * s and lo < snew < hi:
+            if abs(ds) <= 3e-5 * s:
                 return snew, 0
             if not (lo < snew < hi):
                 snew = s + nu
                 if not (lo < snew < hi):
                     snew = 0.5 * (lo + hi)
         if abs(snew - s) <= 2e-15 * snew or hi - lo <= 2e-15 * hi or \
-                (it >= 2 and abs(snew - s) >= 0.5 * dprev and abs(snew - s) <= 1e-12 * snew):
+                (it >= 2 and abs(snew - s) >= 0.5 * dprev and abs(snew - s) <= 1e-11 * snew):
             return snew, 0
         dprev = abs(snew - s)
         s = snew

@@ -146,3 +146,16 @@ def test_results_do_not_depend_on_thread_count(monkeypatch):
         out.append((fbm.davies_harte(1000, 0.2, n_paths=5, rng=3), fbm.hybrid_rl(50, 0.2, n_paths=300, kappa=2, rng=3)))
     for a, b in zip(*out):
         np.testing.assert_array_equal(a, b)
+
+
+@given(H=hurst(0.03, 0.97), n=st.integers(1, 40), P=st.integers(1, 9), kappa=st.integers(1, 2))
+def test_kernels_match_twins_property(H, n, P, kappa):
+    x = fbm.davies_harte(n, H, T=0.9, n_paths=P, rng=1)
+    zc = normals(np.random.default_rng(1), ((P + 1) // 2, 4 * n)).view(np.complex128)
+    r = fbm_ref.davies_harte_from_normals(zc, fbm_ref.circulant_sqrt_eigs(n, H), n, (0.9 / n) ** H, P)
+    np.testing.assert_allclose(x, r, rtol=1e-10, atol=1e-12)
+    z = normals(np.random.default_rng(2), (kappa + 1, n, P))
+    dw, y = fbm.hybrid_time_major(z, n, H, 0.9, kappa)
+    L, g, scale, _ = fbm.hybrid_setup(n, H, 0.9 / n, kappa)
+    dw2, y2 = fbm_ref.hybrid_from_normals(z, L, g, scale)
+    np.testing.assert_allclose(y, y2, rtol=1e-11, atol=1e-12)

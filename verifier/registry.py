@@ -17,7 +17,17 @@ import yaml
 
 from verifier.expr import ParseError, parse_prop, parse_term, show, show_prop, substitute
 
-ROOT = Path(__file__).resolve().parent.parent
+def _find_root():
+    """The checkout to work on: the nearest folder above the working directory that
+    holds theorem_index.yaml, else the one this package sits in."""
+    here = Path.cwd().resolve()
+    for d in (here, *here.parents):
+        if (d / "theorem_index.yaml").is_file():
+            return d
+    return Path(__file__).resolve().parent.parent
+
+
+ROOT = _find_root()
 DEFAULT_PATH = ROOT / "theorem_index.yaml"
 
 STATUSES = ("ok", "garbled", "false_as_printed", "needs_side_condition")

@@ -164,6 +164,8 @@ def hurst_variogram(paths, lags=(1, 2, 4, 8, 16)):
     """H from the log-log slope of the pooled variogram (slope = 2H); standard error from
     the spread of the per-path estimates (needs >= 2 paths, else se = nan)."""
     vg = variogram(paths, lags)
+    if not np.all(vg > 0):
+        raise ValueError("paths must vary at every lag (a zero variogram has no log-log slope)")
     lx = np.log(np.asarray(lags, float))
     lxc = lx - lx.mean()
 

@@ -46,6 +46,22 @@ def davies_harte_from_normals(zc, sqrt_lam, n, scale, n_paths):
     return out
 
 
+def _cholesky_psd(S, tol=1e-12):
+    """Lower-triangular L with L L^T = S for a positive semi-definite S (at H = 1/2 the near
+    terms equal dW and S is singular: a zero pivot gives a zero column)."""
+    k = S.shape[0]
+    L = np.zeros_like(S)
+    scale = max(float(np.max(np.diag(S))), 1e-300)
+    for j in range(k):
+        d = S[j, j] - L[j, :j] @ L[j, :j]
+        if d <= tol * scale:
+            continue
+        L[j, j] = math.sqrt(d)
+        for i in range(j + 1, k):
+            L[i, j] = (S[i, j] - L[i, :j] @ L[j, :j]) / L[j, j]
+    return L
+
+
 def hybrid_setup(n, H, dt, kappa):
     """Cholesky factor L of Cov(dW, I_1..I_kappa), far weights g (n+1,), scale sqrt(2H).
 
@@ -63,7 +79,7 @@ def hybrid_setup(n, H, dt, kappa):
             val, _ = integrate.quad(lambda x: ((k - 1) + x) ** a * ((l - 1) + x) ** a, 0.0, 1.0,
                                     epsabs=1e-14, epsrel=1e-13, limit=200)
             S[k, l] = S[l, k] = dt ** (2 * a + 1) * val
-    L = np.linalg.cholesky(S)
+    L = _cholesky_psd(S)
     g = np.zeros(n + 1)
     k = np.arange(kappa + 1, n + 1, dtype=float)
     if k.size:

@@ -76,9 +76,9 @@ def _model(H, eta, rho, xi0, T):
     return H, eta, rho, xi0, T
 
 
-def _sizes(n_steps, n_paths, kappa, antithetic):
+def _sizes(n_steps, n_paths, kappa, antithetic, min_paths=1):
     n_steps = v.integer("n_steps", n_steps, 1, 1 << 20)
-    n_paths = v.integer("n_paths", n_paths, 1, None)
+    n_paths = v.integer("n_paths", n_paths, min_paths, None)
     kappa = v.integer("kappa", kappa, 1, 2)
     if antithetic and n_paths % 2:
         raise ValueError(f"n_paths must be even with antithetic=True, got {n_paths}")
@@ -153,6 +153,7 @@ def european(K, T, H, eta, rho, xi0, n_steps=100, n_paths=20000, kappa=1, estima
     K = v.array("K", np.atleast_1d(K), ndim=1, lo=0.0, lo_open=True)
     if estimator not in ("mixing", "plain"):
         raise ValueError(f"estimator must be 'mixing' or 'plain', got {estimator!r}")
+    _sizes(n_steps, n_paths, kappa, antithetic, min_paths=4 if antithetic else 2)   # an SE needs 2 samples
     p = simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa, rng, antithetic)
     if estimator == "plain":
         ST = np.exp(p.logS_T)
@@ -194,6 +195,7 @@ def _skew_one(p, rho, T, antithetic):
 def atm_skew(Ts, H, eta, rho, xi0, n_steps=50, n_paths=20000, kappa=1, antithetic=True, rng=None):
     """ATM implied-vol skew per maturity (each maturity simulated on its own n_steps grid)."""
     Ts = v.array("Ts", np.atleast_1d(Ts), ndim=1, lo=0.0, lo_open=True)
+    _sizes(n_steps, n_paths, kappa, antithetic, min_paths=4 if antithetic else 2)
     gen = v.rng(rng)
     out = np.empty((3, Ts.size))
     for j, T in enumerate(Ts):

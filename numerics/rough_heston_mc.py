@@ -110,6 +110,7 @@ def european(K, T, H, kappa, theta, eta, rho, V0, n_steps=100, n_paths=20000, m=
     K = v.array("K", np.atleast_1d(K), ndim=1, lo=0.0, lo_open=True)
     if estimator not in ("mixing", "plain"):
         raise ValueError(f"estimator must be 'mixing' or 'plain', got {estimator!r}")
+    v.integer("n_paths", n_paths, 4 if antithetic else 2, None)   # an SE needs 2 samples
     p = simulate(H, kappa, theta, eta, rho, V0, T, n_steps, n_paths, m, rng, antithetic, scheme=scheme)
     if estimator == "plain":
         samples = np.maximum(np.exp(p.logS_T)[None, :] - K[:, None], 0.0)

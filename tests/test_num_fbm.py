@@ -159,3 +159,8 @@ def test_kernels_match_twins_property(H, n, P, kappa):
     L, g, scale, _ = fbm.hybrid_setup(n, H, 0.9 / n, kappa)
     dw2, y2 = fbm_ref.hybrid_from_normals(z, L, g, scale)
     np.testing.assert_allclose(y, y2, rtol=1e-11, atol=1e-12)
+
+
+def test_variogram_refuses_constant_paths():
+    with pytest.raises(ValueError, match="paths must vary"):
+        fbm.hurst_variogram(np.ones((2, 100)))

@@ -109,3 +109,10 @@ def test_european_warns_when_no_implied_vol_exists():
     with pytest.warns(RuntimeWarning, match="no implied volatility"):
         r = rb.european([50.0], 0.1, 0.1, 1.5, -0.7, 0.04, n_steps=10, n_paths=200, estimator="plain", rng=1)
     assert np.isnan(r.iv[0]) and r.price[0] == 0.0
+
+
+def test_standard_errors_need_two_samples():
+    with pytest.raises(ValueError, match="n_paths must be an integer in \\[4, inf\\]"):
+        rb.european([1.0], 1.0, 0.1, 1.5, -0.7, 0.04, n_paths=2)
+    with pytest.raises(ValueError, match="n_paths must be an integer in \\[2, inf\\]"):
+        rb.atm_skew([0.1], 0.1, 1.5, -0.7, 0.04, n_paths=1, antithetic=False)

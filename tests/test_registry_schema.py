@@ -72,7 +72,7 @@ def thm(i):
     (lambda d: d["parts"][0].update(theorems=[1, 1]), "theorems[2].part: theorem 2 lies outside"),
     (lambda d: d["facts"][0]["reference"].pop("year"), "facts[F_double].reference: missing required field 'year'"),
     (lambda d: d["facts"][0].update(id="double"), "facts[0].id: 'double' is not a fact id"),
-    (lambda d: d["hypotheses"].append(dict(d["hypotheses"][0])), "duplicate hypothesis id 'hx_pos'"),
+    (lambda d: d["hypotheses"].append(dict(d["hypotheses"][0])), "hypotheses[hx_pos].id: duplicate id 'hx_pos'"),
     (lambda d: d["hypotheses"][0].update(prop="x <> 0"), "hypotheses[hx_pos].prop: syntax error"),
     (lambda d: d.update(schema_version=2), "schema_version: expected 1, got 2"),
     (lambda d: d.update(extra=1), "unknown key 'extra'"),

@@ -240,28 +240,11 @@ def lower(data, path=Path("<registry>")) -> Registry:
                       "method": p.get("method")})
 
     hyps, facts = {}, {}
-    for i, h in enumerate(data.get("hypotheses") or []):
-        where = f"hypotheses[{i}]"
-        if not c.keys(h, HYP_KEYS, where):
-            continue
-        hid = c.string(h, "id", where, _HYP_ID, "a hypothesis id (h…)")
-        where = f"hypotheses[{hid}]" if hid else where
-        if hid in hyps:
-            c.err(f"{where}.id", f"duplicate hypothesis id {hid!r}")
-        vs = c.varlist(h, where)
-        prop = c.prop(h.get("prop"), vs, f"{where}.prop")
-        if hid and prop is not None:
-            hyps[hid] = Hypothesis(hid, vs, prop, str(h.get("text", "")), str(h.get("source", "")))
-    for i, f in enumerate(data.get("facts") or []):
-        where = f"facts[{i}]"
-        if not c.keys(f, FACT_KEYS, where):
-            continue
-        fid = c.string(f, "id", where, _FACT_ID, "a fact id (F_…)")
-        where = f"facts[{fid}]" if fid else where
-        if fid in facts or fid in hyps:
-            c.err(f"{where}.id", f"duplicate id {fid!r}")
-        vs = c.varlist(f, where)
-        prop = c.prop(f.get("prop"), vs, f"{where}.prop")
+    for h, where, hid, vs, prop in _declarations(c, data, "hypotheses", HYP_KEYS, _HYP_ID,
+                                                  "a hypothesis id (h…)", hyps):
+        hyps[hid] = Hypothesis(hid, vs, prop, str(h.get("text", "")), str(h.get("source", "")))
+    for f, where, fid, vs, prop in _declarations(c, data, "facts", FACT_KEYS, _FACT_ID,
+                                                  "a fact id (F_…)", hyps):
         ref = f.get("reference")
         if c.keys(ref, REF_KEYS, f"{where}.reference"):
             if not isinstance(ref.get("year"), int):
@@ -269,8 +252,7 @@ def lower(data, path=Path("<registry>")) -> Registry:
         w = f.get("witness")
         if w is not None and not isinstance(w, dict):
             c.err(f"{where}.witness", "expected a mapping")
-        if fid and prop is not None:
-            facts[fid] = Fact(fid, vs, prop, str(f.get("text", "")), ref or {}, w)
+        facts[fid] = Fact(fid, vs, prop, str(f.get("text", "")), ref or {}, w)
 
     theorems, seen_ids, seen_names, seen_lean = [], set(), {}, {}
     for i, t in enumerate(data.get("theorems") or []):
@@ -338,6 +320,24 @@ def lower(data, path=Path("<registry>")) -> Registry:
         raise RegistryError(c.problems)
     theorems.sort(key=lambda t: t.id)
     return Registry(Path(path), parts, hyps, facts, theorems)
+
+
+def _declarations(c, data, section, keys, pattern, what, taken):
+    """Yield (entry, where, id, vars, prop) for each valid hypothesis or fact entry."""
+    seen = set()
+    for i, e in enumerate(data.get(section) or []):
+        where = f"{section}[{i}]"
+        if not c.keys(e, keys, where):
+            continue
+        eid = c.string(e, "id", where, pattern, what)
+        where = f"{section}[{eid}]" if eid else where
+        if eid in seen or eid in taken and section != "hypotheses":
+            c.err(f"{where}.id", f"duplicate id {eid!r}")
+        seen.add(eid)
+        vs = c.varlist(e, where)
+        prop = c.prop(e.get("prop"), vs, f"{where}.prop")
+        if eid and prop is not None:
+            yield e, where, eid, vs, prop
 
 
 def _statement(c, s, where, hyps, facts):

@@ -2,14 +2,14 @@
 
 Every "ours" includes drawing its normals (the full pipeline a user calls); the
 NumPy twins draw the same normals the same way, so the ratio isolates the kernel.
-The ``kernel only`` rBergomi row times the Cython stages on pre-drawn normals.
+The ``kernel only`` rows time the Cython stages on pre-drawn normals.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from benchmarks.harness import Reference, Workload
-from numerics import fbm, fbm_ref, meanfield, meanfield_ref, rbergomi, rbergomi_ref, risk, risk_ref
+from numerics import _meanfield, fbm, fbm_ref, meanfield, meanfield_ref, rbergomi, rbergomi_ref, risk, risk_ref
 from numerics._bs_mc_helpers import normals
 
 _N_FBM = 1 << 16
@@ -52,6 +52,27 @@ def _fbm_pkg_fn(k):
         f = mod.FBM(_N_FBM, _H, length=1.0, method="daviesharte")
         return lambda: [f.fbm() for _ in range(k)]
     return make
+
+
+_DH = {}
+
+
+def _dh_setup():
+    if not _DH:
+        _DH["z"] = normals(np.random.default_rng(1), (_PATHS_DH // 2, 4 * _N_FBM))
+        _DH["w"] = np.empty_like(_DH["z"])
+        _DH["out"] = np.empty((_PATHS_DH, _N_FBM + 1))
+
+
+def _dh_kernel():
+    np.copyto(_DH["w"], _DH["z"])          # the pipeline overwrites its input
+    return fbm.davies_harte_from_normals(_DH["w"].view(np.complex128), _N_FBM, _H, 1.0, _DH["out"])
+
+
+def _dh_kernel_twin():
+    zc = _DH["z"].view(np.complex128)
+    return fbm_ref.davies_harte_from_normals(zc, fbm_ref.circulant_sqrt_eigs(_N_FBM, _H), _N_FBM,
+                                             (1.0 / _N_FBM) ** _H, _PATHS_DH)
 
 
 _stoch_fn, _stoch_why = _peer("stochastic", _stochastic_fn(_PATHS_DH))
@@ -111,6 +132,25 @@ def _mv_ours():
     return meanfield.simulate(_X0, 1.5, 0.3, 1.0, 200, rng=5)
 
 
+_MVZ = {}
+
+
+def _mv_setup():
+    if not _MVZ:
+        _MVZ["z"] = normals(np.random.default_rng(5), (1, 200, 2000))
+        _MVZ["out"] = (np.empty((1, 201)), np.empty((1, 201)), np.empty((1, 2000)), np.empty((0, 0, 0)))
+
+
+def _mv_kernel():
+    m, v, x, e = _MVZ["out"]
+    _meanfield.euler_batch(_X0[None, :], _MVZ["z"], 1.5, 0.3, 1.0 / 200, m, v, x, e, 1)
+    return v
+
+
+def _mv_kernel_twin():
+    return meanfield_ref.euler_batch(_X0[None, :], _MVZ["z"], 1.5, 0.3, 1.0 / 200)
+
+
 def _mv_twin():
     z = normals(np.random.default_rng(5), (1, 200, 2000))
     return meanfield_ref.euler_batch(_X0[None, :], z, 1.5, 0.3, 1.0 / 200)
@@ -121,6 +161,9 @@ WORKLOADS = [
              [Reference("numpy twin", _dh_twin),
               Reference("stochastic 0.6 FBM.sample", _stoch_fn, _stoch_why)],
              target="<= 2 ms per path", per=_PATHS_DH, repeat=5),
+    Workload("stoch/fbm Davies-Harte n=2^16 (kernel only, per path)", _dh_kernel,
+             [Reference("numpy twin", _dh_kernel_twin)], setup=_dh_setup, target="", per=_PATHS_DH, repeat=5,
+             note="normals pre-drawn; includes copying them (the pipeline works in place)"),
     Workload("stoch/fbm Davies-Harte n=2^16 vs fbm pkg (per path)",
              lambda: fbm.davies_harte(_N_FBM, _H, n_paths=2, rng=1),
              [Reference("fbm 0.3 FBM.fbm", _fbm2_fn, _fbm2_why)],
@@ -136,4 +179,6 @@ WORKLOADS = [
     Workload("stoch/McKean-Vlasov N=2000, 200 steps", _mv_ours,
              [Reference("numpy twin", _mv_twin)], target="<= 3 ms", repeat=7,
              note="includes drawing 4e5 normals"),
+    Workload("stoch/McKean-Vlasov N=2000, 200 steps (kernel only)", _mv_kernel,
+             [Reference("numpy twin", _mv_kernel_twin)], setup=_mv_setup, target="", repeat=7),
 ]

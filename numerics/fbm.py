@@ -5,6 +5,7 @@ Public API (validates input; kernels live in ``numerics._fbm``):
 * ``davies_harte(n, H, T=1.0, n_paths=1, rng=None)`` -> (n_paths, n+1) exact fBM
   B^H on t_i = i T / n (B^H_0 = 0, Cov = (t^2H + s^2H - |t-s|^2H) / 2).
 * ``davies_harte_sqrt_eigs(n, H)`` -> cached sqrt(lambda/m) of the circulant embedding.
+* ``davies_harte_from_normals(w, n, H, T, out)``: the kernel pipeline on pre-drawn complex normals.
 * ``hybrid_rl(n, H, T=1.0, n_paths=1, kappa=1, rng=None, return_driver=False)`` ->
   (n_paths, n+1) Riemann-Liouville fBM Y_t = sqrt(2H) int_0^t (t-s)^(H-1/2) dW_s by
   the hybrid scheme (Bennedsen-Lunde-Pakkanen), optionally with the driver
@@ -25,7 +26,7 @@ from numerics import _fbm, fbm_ref
 from numerics import _validate as v
 from numerics._bs_mc_helpers import n_threads, normals
 
-__all__ = ["davies_harte", "davies_harte_sqrt_eigs", "hybrid_rl", "hybrid_setup", "fbm_cov", "rl_cov",
+__all__ = ["davies_harte", "davies_harte_sqrt_eigs", "davies_harte_from_normals", "hybrid_rl", "hybrid_setup", "fbm_cov", "rl_cov",
            "rl_cov_with_driver", "variogram", "hurst_variogram"]
 
 _MAX_N = 1 << 26
@@ -57,20 +58,23 @@ def davies_harte(n, H, T=1.0, n_paths=1, rng=None):
     rows = (n_paths + 1) // 2
     v.memory_budget(f"davies_harte(n={n}, n_paths={n_paths})",
                     8 * n_paths * (n + 1) + min(rows * m * 16, 2 * _CHUNK_BYTES) + m * 8)
-    sl = _sqrt_eigs_cached(n, H)
-    scale = (T / n) ** H
     out = np.empty((n_paths, n + 1))
     chunk = max(1, min(rows, _CHUNK_BYTES // (16 * m)))
-    nt = n_threads()
     for r0 in range(0, rows, chunk):
         r1 = min(rows, r0 + chunk)
         w = normals(gen, (r1 - r0, 2 * m)).view(np.complex128)
-        # the two element-wise passes are memory-bound: one thread (an OpenMP region costs
-        # more than it saves when the other core is busy); the FFT uses the workers
-        _fbm.dh_scale(sl, w, 1)
-        y = sfft.fft(w, axis=1, overwrite_x=True, workers=nt)
-        p1 = min(n_paths, 2 * r1)
-        _fbm.dh_cumsum(y, scale, out[2 * r0:p1], 1)
+        davies_harte_from_normals(w, n, H, T, out[2 * r0:min(n_paths, 2 * r1)])
+    return out
+
+
+def davies_harte_from_normals(w, n, H, T, out):
+    """Kernel pipeline on complex normals w (rows, 2n) (overwritten): fills out (<= 2 rows, n+1)."""
+    sl = _sqrt_eigs_cached(n, H)
+    # the two element-wise passes are memory-bound: one thread (an OpenMP region costs
+    # more than it saves when the other core is busy); the FFT uses the workers
+    _fbm.dh_scale(sl, w, 1)
+    y = sfft.fft(w, axis=1, overwrite_x=True, workers=n_threads())
+    _fbm.dh_cumsum(y, (T / n) ** H, out, 1)
     return out
 
 

@@ -8,12 +8,17 @@ Model (variance V, log-price with drift r - q):
 Characteristic function of z = log(S_T / F_T), F_T = S0 e^{(r-q)T}:
     log phi(u) = kappa theta int_0^T h + V0 I^(1-alpha) h (T) + jumps,
     h = I^alpha F(u, h),  F(u, h) = 1/2 (eta^2 h^2 + 2 (i u rho eta - kappa) h - (u^2 + i u)),
-and I^(1-alpha) h (T) = int_0^T F(u, h(s)) ds.  (At H = 1/2 this is the classical Heston
+and I^(1-alpha) h (T) = int_0^T F(u, h(s)) ds.  The Riccati equation is solved on n steps
+(grid relative to T) and, by default, also on n/2 steps: the two are combined by
+Richardson extrapolation with the scheme's leading order 1 + alpha (``richardson=True``),
+which costs 1.25 solves and gains about an order of magnitude at n ~ 100.  (At H = 1/2 this is the classical Heston
 characteristic function; ``heston_characteristic_function`` gives its closed form.)
 
 COS method (Fang-Oosterlee 2008) on [a, b] = c1 -/+ L sqrt(w), w = T max(V0, theta) + jump
-variance, L = 12 + 6 min(1, eta sqrt(T / max(V0, theta))) unless given; the number of terms N is adaptive: it doubles (re-using the frequencies
-already solved) until |phi| over the last half of the terms is below ``cf_tol``.  One
+variance, L = 12 + 6 min(1, eta sqrt(T / max(V0, theta))) unless given; the number of terms
+N is adaptive: it grows from 64 through 96, 128, 192, 256, ... (re-using the frequencies
+already solved) until the truncation estimate 2/(b-a) max_{k >= 7N/8} |phi(u_k)| / u_k
+(price units of the strike) is below ``cf_tol``.  One
 batch Riccati solve per maturity serves all strikes.  Puts are summed, calls follow by
 put-call parity.  Greeks: delta = dP/dS0, vega = dP/d sqrt(V0) (spot-variance vega).
 """
@@ -78,11 +83,18 @@ def _jump_m(p):
     return math.exp(p.mu_J + 0.5 * p.sigma_J ** 2) - 1.0
 
 
-def _riccati(p, u, T, n):
+def _riccati(p, u, T, n, richardson=False):
+    """int_h and int_F of the Riccati solution; with ``richardson`` the solves on n and n/2
+    steps are combined to cancel the leading dt^(1+alpha) error term."""
     A = 0.5 * p.eta * p.eta
     B = 1j * u * p.rho * p.eta - p.kappa
     C = -0.5 * (u * u + 1j * u)
-    return riccati_quadratic(A, B, C, p.alpha, T, n)
+    fine = riccati_quadratic(A, B, C, p.alpha, T, n)
+    if not richardson:
+        return fine
+    coarse = riccati_quadratic(A, B, C, p.alpha, T, n // 2)
+    w = 2.0 ** (1.0 + p.alpha)
+    return {k: (w * fine[k] - coarse[k]) / (w - 1.0) for k in ("int_h", "int_F")}
 
 
 def characteristic_function(params, u, T, n=DEFAULT_N):
@@ -103,7 +115,7 @@ def characteristic_function(params, u, T, n=DEFAULT_N):
 class _Slice:
     """COS state of one maturity: truncation range and coefficient vectors."""
 
-    def __init__(self, p, T, n, L, cf_tol):
+    def __init__(self, p, T, n, L, cf_tol, richardson=True):
         self.T = T
         if L is None:
             # adaptive range: wider when the vol-of-vol has had time to fatten the tails
@@ -118,7 +130,7 @@ class _Slice:
         done = 0
         while True:
             u = om * np.arange(done, N, dtype=float)
-            r = _riccati(p, u, T, n)
+            r = _riccati(p, u, T, n, richardson)
             parts.append((u, r))
             done = N
             uu = np.concatenate([q[0] for q in parts])
@@ -129,10 +141,15 @@ class _Slice:
                                  np.ascontiguousarray(iF.real), np.ascontiguousarray(iF.imag),
                                  p.kappa * p.theta, p.V0, T, p.lam, p.mu_J, p.sigma_J, self.a,
                                  phr, phi_, c1v, c2v)
-            tail = float(np.max(np.hypot(phr[N // 2:], phi_[N // 2:])))
+            # truncation estimate in units of the strike: the cosine coefficients of the
+            # payoff decay like 1/u_k, so the neglected sum is about
+            # 2/(b-a) sum_{k >= N} |phi_k| / u_k; judged on the last half of the terms
+            k0 = N - max(1, N // 8)
+            tail = 2.0 / (self.b - self.a) * float(
+                np.max(np.hypot(phr[k0:], phi_[k0:]) / np.maximum(1.0, uu[k0:])))
             if tail <= cf_tol or N >= N_COS_MAX:
                 break
-            N *= 2
+            N = N * 3 // 2 if N & (N - 1) == 0 else N * 4 // 3      # 64, 96, 128, 192, 256, ...
         self.N, self.tail = N, tail
         self.c1, self.c2 = c1v, c2v
 
@@ -142,7 +159,7 @@ def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol):
     S0 = real("S0", S0, 0.0, None, lo_open=True)
     r = real("r", r, -1.0, 1.0)
     q = real("q", q, -1.0, 1.0)
-    n = integer("n", n, 4, 100_000)
+    n = integer("n", n, 8, 100_000)
     L = None if L is None else real("L", L, 4.0, 64.0)
     cf_tol = real("cf_tol", cf_tol, 1e-16, 1e-3)
     return strikes, S0, r, q, n, L, cf_tol
@@ -164,27 +181,28 @@ def _price_slice(p, sl, strikes, S0, r, q):
     return call, put, dcall, dput, vega
 
 
-def greeks(params, strikes, T, S0=1.0, r=0.0, q=0.0, n=DEFAULT_N, L=None, cf_tol=1e-12):
+def greeks(params, strikes, T, S0=1.0, r=0.0, q=0.0, n=DEFAULT_N, L=None, cf_tol=1e-12,
+           richardson=True):
     """Dict with call, put, call_delta, put_delta, vega (= dPrice/d sqrt(V0)) and COS info."""
     p = _params(params)
     T = real("T", T, 0.0, 100.0, lo_open=True)
     strikes, S0, r, q, n, L, cf_tol = _check_pricing(strikes, T, S0, r, q, n, L, cf_tol)
-    sl = _Slice(p, T, n, L, cf_tol)
+    sl = _Slice(p, T, n, L, cf_tol, bool(richardson))
     call, put, dc, dp, vega = _price_slice(p, sl, strikes, S0, r, q)
     return dict(call=call, put=put, call_delta=dc, put_delta=dp, vega=vega, n_cos=sl.N,
                 cf_tail=sl.tail, a=sl.a, b=sl.b)
 
 
 def price(params, strikes, T, S0=1.0, r=0.0, q=0.0, kind="call", n=DEFAULT_N, L=None,
-          cf_tol=1e-12):
+          cf_tol=1e-12, richardson=True):
     """European call or put prices at one maturity for a vector of strikes."""
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
-    return greeks(params, strikes, T, S0, r, q, n, L, cf_tol)[kind]
+    return greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson)[kind]
 
 
 def surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", n=DEFAULT_N,
-            L=None, cf_tol=1e-12):
+            L=None, cf_tol=1e-12, richardson=True):
     """Prices on strikes x maturities: array of shape (len(maturities), len(strikes))."""
     p = _params(params)
     if kind not in ("call", "put"):
@@ -193,14 +211,14 @@ def surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", n=DE
     strikes, S0, r, q, n, L, cf_tol = _check_pricing(strikes, 1.0, S0, r, q, n, L, cf_tol)
     out = np.empty((maturities.shape[0], strikes.shape[0]))
     for i, T in enumerate(maturities):
-        sl = _Slice(p, float(T), n, L, cf_tol)
+        sl = _Slice(p, float(T), n, L, cf_tol, bool(richardson))
         call, put, *_ = _price_slice(p, sl, strikes, S0, r, q)
         out[i] = call if kind == "call" else put
     return out
 
 
 def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, points=9,
-                            L=None, cf_tol=1e-14):
+                            L=None, cf_tol=1e-14, richardson=True):
     """ATM implied-volatility skew d sigma_BS / d k at k = log(K/F) = 0, per maturity.
 
     For each T the smile is priced by COS at ``points`` log-moneyness values spread over
@@ -215,13 +233,13 @@ def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, po
     maturities = array("maturities", maturities, ndim=1, lo=0.0, hi=100.0, lo_open=True)
     half_width = real("half_width", half_width, 0.0, 5.0, lo_open=True)
     points = integer("points", points, 5, 101)
-    n = integer("n", n, 4, 100_000)
+    n = integer("n", n, 8, 100_000)
     res = {k: np.empty(maturities.shape[0]) for k in ("skew", "skew_err", "curvature", "atm_vol")}
     for i, T in enumerate(maturities):
         T = float(T)
         k = np.linspace(-1.0, 1.0, points) * half_width * math.sqrt(p.V0 * T)
         K = np.exp(k)
-        sl = _Slice(p, T, n, L, cf_tol)
+        sl = _Slice(p, T, n, L, cf_tol, bool(richardson))
         call, put, *_ = _price_slice(p, sl, K, 1.0, 0.0, 0.0)
         otm = np.where(k >= 0.0, call, put)
         iv = implied_vol(otm, 1.0, K, T, kind=np.where(k >= 0.0, "call", "put"))

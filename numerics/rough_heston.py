@@ -15,12 +15,14 @@ which costs 1.25 solves and gains about an order of magnitude at n ~ 100.  (At H
 characteristic function; ``heston_characteristic_function`` gives its closed form.)
 
 COS method (Fang-Oosterlee 2008) on [a, b] = c1 -/+ L sqrt(w), w = T max(V0, theta) + jump
-variance, L = 12 + 6 min(1, eta sqrt(T / max(V0, theta))) unless given; the number of terms
+variance, L = 12 + 6 min(1, eta T^H / sqrt(max(V0, theta))) unless given; the number of terms
 N is adaptive: it grows from 64 through 96, 128, 192, 256, ... (re-using the frequencies
 already solved) until the truncation estimate 2/(b-a) max_{k >= 7N/8} |phi(u_k)| / u_k
 (price units of the strike) is below ``cf_tol``.  One
 batch Riccati solve per maturity serves all strikes.  Puts are summed, calls follow by
-put-call parity.  Greeks: delta = dP/dS0, vega = dP/d sqrt(V0) (spot-variance vega).
+put-call parity; strikes outside the truncation range get the limits of the truncated
+density (the intrinsic value of the in-the-money side, 0 for the other).  Greeks:
+delta = dP/dS0, vega = dP/d sqrt(V0) (spot-variance vega).
 """
 from __future__ import annotations
 
@@ -118,8 +120,9 @@ class _Slice:
     def __init__(self, p, T, n, L, cf_tol, richardson=True):
         self.T = T
         if L is None:
-            # adaptive range: wider when the vol-of-vol has had time to fatten the tails
-            L = 12.0 + 6.0 * min(1.0, p.eta * math.sqrt(T / max(p.V0, p.theta)))
+            # adaptive range: wider when the vol-of-vol (of size eta T^H over [0, T]) has
+            # fattened the tails
+            L = 12.0 + 6.0 * min(1.0, p.eta * T ** p.H / math.sqrt(max(p.V0, p.theta)))
         var_scale = T * max(p.V0, p.theta) + p.lam * T * (p.mu_J ** 2 + p.sigma_J ** 2)
         c1 = -0.25 * T * (p.V0 + p.theta) + p.lam * T * (p.mu_J - _jump_m(p))
         half = L * math.sqrt(var_scale)
@@ -178,6 +181,14 @@ def _price_slice(p, sl, strikes, S0, r, q):
     dput = -math.exp(-q * T) * scale * out[:, 1]
     dcall = dput + math.exp(-q * T)
     vega = 2.0 * math.sqrt(p.V0) * disc * scale * (strikes * out[:, 2] - F * out[:, 3])
+    # strikes outside the truncation range: the limits of the truncated density, exactly
+    hi, lo = x >= sl.b, x <= sl.a
+    if hi.any() or lo.any():
+        call[hi], put[hi] = 0.0, disc * (strikes[hi] - F)
+        dcall[hi], dput[hi] = 0.0, -math.exp(-q * T)
+        call[lo], put[lo] = disc * (F - strikes[lo]), 0.0
+        dcall[lo], dput[lo] = math.exp(-q * T), 0.0
+        vega[hi | lo] = 0.0
     return call, put, dcall, dput, vega
 
 

@@ -15,7 +15,7 @@ from numerics import adams_ref
 
 def cos_range(p, T, L=None):
     if L is None:
-        L = 12.0 + 6.0 * min(1.0, p.eta * math.sqrt(T / max(p.V0, p.theta)))
+        L = 12.0 + 6.0 * min(1.0, p.eta * T ** p.H / math.sqrt(max(p.V0, p.theta)))
     m = math.exp(p.mu_J + 0.5 * p.sigma_J ** 2) - 1.0
     var_scale = T * max(p.V0, p.theta) + p.lam * T * (p.mu_J ** 2 + p.sigma_J ** 2)
     c1 = -0.25 * T * (p.V0 + p.theta) + p.lam * T * (p.mu_J - m)
@@ -54,3 +54,22 @@ def prices(p, strikes, T, N, S0=1.0, r=0.0, q=0.0, n=200, L=None):
     put = disc * 2.0 / (b - a) * (K * (psi @ c) - F * (chi @ c))
     call = put + disc * (F - K)
     return call, put
+
+
+def call_direct(p, strikes, T, N, S0=1.0, r=0.0, q=0.0, n=200, L=None):
+    """Calls summed from the call payoff's own cosine coefficients (no put-call parity)."""
+    a, b = cos_range(p, T, L)
+    u = np.arange(N) * math.pi / (b - a)
+    phi, _ = char_fn(p, u, T, n)
+    c = (phi * np.exp(-1j * u * a)).real
+    c[0] *= 0.5
+    F = S0 * math.exp((r - q) * T)
+    K = np.asarray(strikes, float)
+    d = np.clip(np.log(K / F), a, b)[:, None]
+    th = d - a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        psi_ad = np.where(u == 0.0, th, np.sin(u * th) / np.where(u == 0.0, 1.0, u))
+    chi_ad = (np.exp(d) * (np.cos(u * th) + u * np.sin(u * th)) - math.exp(a)) / (1.0 + u * u)
+    psi_ab = np.where(u == 0.0, b - a, 0.0)
+    chi_ab = (np.cos(u * (b - a)) * math.exp(b) - math.exp(a)) / (1.0 + u * u)
+    return math.exp(-r * T) * 2.0 / (b - a) * (F * ((chi_ab - chi_ad) @ c) - K * ((psi_ab - psi_ad) @ c))

@@ -17,6 +17,10 @@ Public API:
 * ``bs_discrete_hedging_constant(sigma, T, K=1, S0=1)``: lim N Var(P&L) for Black-Scholes
   deltas under geometric Brownian motion with the same sigma,
   (T/2) int_0^T sigma^4 E[Gamma_t^2 S_t^4] dt (the discrete-rebalancing error, rate 1/N).
+* ``gamma_pnl(S, V, K, T, sigma)``: the continuous-rebalancing limit of the Black-Scholes
+  hedge at vol sigma, premium BS(sigma): P&L = (1/2) int Gamma_sigma S^2 (sigma^2 - V_t) dt
+  (Ito; left-point sum on the simulation grid), free of the discrete-rebalancing error.
+* ``gamma_pnl_vs_maturity(Ts, H, eta, rho, xi0, sigma, n_steps=...)`` -> ``Sweep``.
 * ``pnl_vs_rebalancing(Ns, T, K, H, eta, rho, xi0, ...)`` and
   ``pnl_vs_maturity(Ts, N, H, eta, rho, xi0, ...)`` -> ``Sweep`` (stats per point and the
   fitted log-log exponents of the P&L variance with standard errors), on rBergomi paths.
@@ -36,7 +40,8 @@ from numerics._bs_mc_helpers import bs_call, mean_var_se, n_threads
 from numerics.meanfield import fit_loglog
 
 __all__ = ["PnLStats", "Sweep", "HestonHedge", "hedge_pnl", "pnl_stats", "heston_call_delta",
-           "pnl_vs_rebalancing", "pnl_vs_maturity", "bs_discrete_hedging_constant"]
+           "pnl_vs_rebalancing", "pnl_vs_maturity", "bs_discrete_hedging_constant", "gamma_pnl",
+           "gamma_pnl_vs_maturity"]
 
 _EMPTY2 = np.empty((0, 0))
 _DELTAS = ("bs", "bs_spot_vol", "heston")
@@ -231,6 +236,36 @@ def pnl_vs_maturity(Ts, N, H, eta, rho, xi0, K=1.0, n_paths=20000, substeps=1, d
         vol = np.sqrt(p.V) if delta == "bs_spot_vol" else None
         prem = _premium(premium, S, K, float(T), sigma)
         stats.append(pnl_stats(hedge_pnl(S, K, float(T), N, prem, delta, sigma, vol, heston)))
+    return _sweep(Ts, stats)
+
+
+def gamma_pnl(S, V, K, T, sigma):
+    """(1/2) sum_i Gamma(t_i, S_i) S_i^2 (sigma^2 - V_i) dt per path (S, V time-major (n+1, P))."""
+    S = v.array("S", S, ndim=2, lo=0.0, lo_open=True)
+    V = v.array("V", V, shape=S.shape, lo=None)
+    K = v.real("K", K, 0.0, None, lo_open=True)
+    T = v.real("T", T, 0.0, None, lo_open=True)
+    sigma = v.real("sigma", sigma, 0.0, None, lo_open=True)
+    n = S.shape[0] - 1
+    if n < 1:
+        raise ValueError(f"S must hold at least 2 time points (rows), got {S.shape[0]}")
+    dt = T / n
+    tau = T - dt * np.arange(n)
+    sd = sigma * np.sqrt(tau)[:, None]
+    d1 = np.log(S[:-1] / K) / sd + 0.5 * sd
+    gamma_s2 = S[:-1] * np.exp(-0.5 * d1 * d1) / (math.sqrt(2 * math.pi) * sd)   # Gamma S^2
+    return 0.5 * dt * np.sum(gamma_s2 * (sigma * sigma - V[:-1]), axis=0)
+
+
+def gamma_pnl_vs_maturity(Ts, H, eta, rho, xi0, sigma, K=1.0, n_steps=256, n_paths=20000, kappa=1, rng=None):
+    """Statistics of ``gamma_pnl`` per maturity (n_steps grid per maturity) and the exponent of
+    its variance in T (the variance of P&L / T then has exponent var_exponent - 2)."""
+    Ts = v.array("Ts", np.atleast_1d(Ts), ndim=1, lo=0.0, lo_open=True)
+    gen = v.rng(rng)
+    stats = []
+    for T in Ts:
+        p = rbergomi.simulate(H, eta, rho, xi0, float(T), n_steps, n_paths, kappa, gen, keep_paths=True)
+        stats.append(pnl_stats(gamma_pnl(np.exp(p.logS), p.V, K, float(T), sigma)))
     return _sweep(Ts, stats)
 
 

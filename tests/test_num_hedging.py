@@ -123,3 +123,32 @@ def test_results_do_not_depend_on_thread_count(monkeypatch, rough_paths):
         monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
         out.append(hg.hedge_pnl(S, 1.0, 0.5, 16, 0.05, delta="bs_spot_vol", vol=vol))
     np.testing.assert_array_equal(out[0], out[1])
+
+
+def test_gamma_pnl_vanishes_in_the_black_scholes_world_and_is_the_discrete_limit():
+    p = rb.simulate(0.1, 0.0, -0.7, 0.04, 0.5, 16, 200, rng=1, keep_paths=True)
+    np.testing.assert_allclose(hg.gamma_pnl(np.exp(p.logS), p.V, 1.0, 0.5, 0.2), 0.0, atol=1e-15)
+    # rough paths: the discretely rebalanced P&L converges to the gamma P&L in mean square
+    p = rb.simulate(0.1, 1.5, -0.7, 0.04, 0.25, 256, 4000, rng=2, keep_paths=True)
+    S = np.exp(p.logS)
+    gp = hg.gamma_pnl(S, p.V, 1.0, 0.25, 0.2)
+    prem = float(hg.bs_call(1.0, 1.0, 0.1))
+    mse = []
+    for N in (16, 64, 256):
+        d = (hg.hedge_pnl(S, 1.0, 0.25, N, prem, sigma=0.2) - gp) ** 2
+        mse.append((d.mean(), d.std(ddof=1) / math.sqrt(d.size)))
+    for (a, sa), (b, sb) in zip(mse, mse[1:]):
+        assert a - b > 4 * math.hypot(sa, sb)
+
+
+@pytest.mark.witness
+@pytest.mark.parametrize("H", [0.1, 0.3])
+def test_hedge_error_exponent_is_2H_minus_1(H):
+    # Var(P&L / T) of the constant-vol Black-Scholes hedge under rBergomi ~ T^(2H - 1)
+    Ts = [0.004, 0.01, 0.03, 0.1, 0.3]
+    sw = hg.gamma_pnl_vs_maturity(Ts, H, 0.5, -0.7, 0.04, 0.2, n_steps=64, n_paths=20000, rng=3)
+    beta = sw.var_exponent - 2.0
+    assert sw.var_exponent_se < 0.01
+    assert abs(beta - (2 * H - 1)) <= 4 * sw.var_exponent_se, (beta, sw.var_exponent_se)
+    other = 0.3 if H == 0.1 else 0.1
+    assert abs(beta - (2 * other - 1)) > 10 * sw.var_exponent_se

@@ -62,7 +62,12 @@ def normals(gen, shape):
     if size == 0:
         return out
     nblocks = -(-size // _BLOCK)
-    seqs = gen.bit_generator.seed_seq.spawn(nblocks)
+    try:
+        seqs = gen.bit_generator.seed_seq.spawn(nblocks)
+    except (AttributeError, NotImplementedError, TypeError):
+        # a generator without a spawnable seed sequence: draw from it directly (one thread)
+        gen.standard_normal(out=flat)
+        return out
 
     def fill(j):
         np.random.Generator(np.random.SFC64(seqs[j])).standard_normal(

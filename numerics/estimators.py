@@ -35,7 +35,8 @@ def _ols(X, y):
     s2 = float(resid @ resid) / dof if dof > 0 else float("nan")
     cov = s2 * np.linalg.inv(X.T @ X)
     ss_tot = float(((y - y.mean()) ** 2).sum())
-    r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 0 else 1.0
+    # R^2 is undefined (0/0) for data without spread: NaN, not a made-up number
+    r2 = 1.0 - float(resid @ resid) / ss_tot if ss_tot > 1e-24 * float(y @ y) else float("nan")
     return beta, cov, math.sqrt(s2) if dof > 0 else float("nan"), r2
 
 

@@ -40,6 +40,17 @@ cdef inline double _b_otm(double x, double s) noexcept nogil:
     return 0.5 * exp(-0.5 * (h * h + t * t)) * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
 
 
+cdef inline double _b_otm_d(double x, double s, double* d1) noexcept nogil:
+    # _b_otm and its s-derivative b' = exp(-(h^2 + t^2)/2)/sqrt(2 pi), sharing the exponential
+    cdef double h = x / s, t = 0.5 * s
+    cdef double e = exp(-0.5 * (h * h + t * t))
+    d1[0] = INV_SQRT2PI * e
+    if h > -1.0 and t < 1.0:
+        return 0.5 * exp(0.5 * x) * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
+            + 2.0 * sinh(0.5 * x) * _Phi(h - t)
+    return 0.5 * e * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
+
+
 cdef inline double _g_otm(double x, double s) noexcept nogil:
     # e^{x/2} - b(x, s) = e^{x/2} Phi(-h - t) + e^{-x/2} Phi(h - t), x <= 0
     cdef double h = x / s, t = 0.5 * s
@@ -105,8 +116,7 @@ cdef double _iv_otm(double x, double beta, int* code) noexcept nogil:
             y = _g_otm(x, s)
             y1 = -_bprime(x, s)
         else:
-            y = _b_otm(x, s)
-            y1 = _bprime(x, s)
+            y = _b_otm_d(x, s, &y1)
         if not (y > 0.0):
             # underflow of the objective: move towards the solution by bisection
             if upper:
@@ -139,7 +149,7 @@ cdef double _iv_otm(double x, double beta, int* code) noexcept nogil:
             if not isfinite(ds):
                 ds = nu
             snew = s + ds
-            if fabs(ds) <= 3e-5 * s:
+            if fabs(ds) <= 1e-4 * s:
                 # the third-order Householder step converges quartically: after a step
                 # this small the remaining error is far below one ulp
                 code[0] = 0

@@ -146,7 +146,7 @@ def _solve_one(x, beta):
             if not np.isfinite(ds):
                 ds = nu
             snew = s + ds
-            if abs(ds) <= 3e-5 * s:
+            if abs(ds) <= 1e-4 * s:
                 return snew, 0
             if not (lo < snew < hi):
                 snew = s + nu

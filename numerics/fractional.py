@@ -110,34 +110,36 @@ def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False
     """
     alpha, T, n = _check_common(alpha, T, n)
     A = real("A", A)
-    B = np.atleast_1d(np.asarray(B, dtype=complex))
-    C = np.atleast_1d(np.asarray(C, dtype=complex))
-    if B.ndim != 1 or C.shape != B.shape:
-        raise ValueError(f"B and C must be 1-d of the same shape, got {B.shape} and {C.shape}")
-    Bre = array("B.real", B.real, ndim=1)
-    Bim = array("B.imag", B.imag, ndim=1)
-    Cre = array("C.real", C.real, ndim=1)
-    Cim = array("C.imag", C.imag, ndim=1)
+    B = np.asarray(B, dtype=complex).reshape(-1) if np.ndim(B) else np.asarray([B], dtype=complex)
+    C = np.asarray(C, dtype=complex).reshape(-1) if np.ndim(C) else np.asarray([C], dtype=complex)
+    if np.ndim(B) != 1 or C.shape != B.shape or B.size == 0:
+        raise ValueError(f"B and C must be non-empty 1-d of the same shape, got {B.shape} and {C.shape}")
+    Bre, Bim = np.ascontiguousarray(B.real), np.ascontiguousarray(B.imag)
+    Cre, Cim = np.ascontiguousarray(C.real), np.ascontiguousarray(C.imag)
+    if not (np.isfinite(Bre).all() and np.isfinite(Bim).all() and np.isfinite(Cre).all()
+            and np.isfinite(Cim).all()):
+        for name, v in (("B.real", Bre), ("B.imag", Bim), ("C.real", Cre), ("C.imag", Cim)):
+            array(name, v, ndim=1)
     if scheme not in _SCHEMES:
         raise ValueError(f"scheme must be one of {sorted(_SCHEMES)}, got {scheme!r}")
     threads = integer("threads", threads, 0, 64)
     nu = Bre.shape[0]
     bp, ac, a0, aself = _weights_cached(alpha, n, T)
-    out = [np.empty(nu) for _ in range(6)]
+    out = np.empty((3, 2, nu))
     path = [np.empty((n + 1) * nu), np.empty((n + 1) * nu)] if return_path else [None, None]
     chunk = max(1, min(16, -(-nu // 2)))
     _adams.riccati_batch(bp, ac, a0, aself, n, T, A, Bre, Bim, Cre, Cim, _SCHEMES[scheme],
-                         *out, path[0], path[1], chunk, threads)
-    res = {"h_T": out[0] + 1j * out[1], "int_h": out[2] + 1j * out[3],
-           "int_F": out[4] + 1j * out[5]}
+                         out[0, 0], out[0, 1], out[1, 0], out[1, 1], out[2, 0], out[2, 1],
+                         path[0], path[1], chunk, threads)
+    z = out[:, 0, :] + 1j * out[:, 1, :]
+    if not np.isfinite(z).all():
+        key, j = np.argwhere(~np.isfinite(z))[0]
+        name = ("h_T", "int_h", "int_F")[key]
+        raise ValueError(f"Riccati solution {name} is not finite for entry {j} "
+                         f"(B={B[j]!r}, C={C[j]!r}); increase n")
+    res = {"h_T": z[0], "int_h": z[1], "int_F": z[2]}
     if return_path:
         res["path"] = (path[0] + 1j * path[1]).reshape(n + 1, nu)
-    for key in ("h_T", "int_h", "int_F"):
-        bad = ~np.isfinite(res[key])
-        if np.any(bad):
-            j = int(np.flatnonzero(bad)[0])
-            raise ValueError(f"Riccati solution {key} is not finite for entry {j} "
-                             f"(B={B[j]!r}, C={C[j]!r}); increase n")
     return res
 
 

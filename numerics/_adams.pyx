@@ -262,7 +262,10 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
     nchunk = (nu + chunk - 1) // chunk
     L = ((2 * chunk + 3) // 4) * 4
     if nthreads <= 0:
-        nthreads = 1 if nchunk < 2 else 2
+        # a second thread only pays for itself on a few ms of work: with fewer, the barrier
+        # at the end of the region costs more than it saves (and a scheduler quantum when
+        # the machine is oversubscribed)
+        nthreads = 2 if (nchunk >= 2 and nu * n * n >= 4_000_000) else 1
     with nogil, parallel(num_threads=nthreads):
         work = <double*> malloc(((n + 1) + 2 * BLK) * L * sizeof(double))
         for c in prange(nchunk, schedule="dynamic"):

@@ -204,7 +204,7 @@ def implied_vol(const double[::1] price, const double[::1] F, const double[::1] 
                 const double[::1] T, const double[::1] df, const int[::1] is_call,
                 double[::1] out, int[::1] code, int threads=0):
     cdef Py_ssize_t n = price.shape[0], i
-    cdef int nt = threads if threads > 0 else (2 if n >= 256 else 1)
+    cdef int nt = threads if threads > 0 else (2 if n >= 20000 else 1)   # >= ~5 ms of work
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static"):
             out[i] = _iv_one(price[i], F[i], K[i], T[i], df[i], is_call[i], &code[i])
@@ -242,7 +242,7 @@ def price_greeks(const double[::1] F, const double[::1] K, const double[::1] T,
                  const double[::1] sigma, const double[::1] df, const int[::1] is_call,
                  double[:, ::1] out, int threads=0):
     cdef Py_ssize_t n = F.shape[0], i
-    cdef int nt = threads if threads > 0 else (2 if n >= 1024 else 1)
+    cdef int nt = threads if threads > 0 else (2 if n >= 50000 else 1)
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static"):
             _price_one(F[i], K[i], T[i], sigma[i], df[i], is_call[i], &out[i, 0])

@@ -62,7 +62,8 @@ def cos_sums(const double[::1] c1, const double[::1] c2, double a, double b,
              const double[::1] x, double[:, ::1] out, int threads=0):
     """out[i] = (sum c1 psi, sum c1 chi, sum c2 psi, sum c2 chi) at d = clamp(x[i], a, b)."""
     cdef Py_ssize_t nk = x.shape[0], N = c1.shape[0], i
-    cdef int nt = threads if threads > 0 else (2 if nk >= 64 else 1)
+    # two threads only for a few ms of work (see _adams.riccati_batch)
+    cdef int nt = threads if threads > 0 else (2 if nk * N >= 2_000_000 else 1)
     with nogil:
         for i in prange(nk, num_threads=nt, schedule="static"):
             _cos_one(&c1[0], &c2[0], N, a, b, x[i], &out[i, 0])

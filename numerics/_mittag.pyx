@@ -167,7 +167,7 @@ def ml_array(double a, double b, const double[::1] zr, const double[::1] zi,
     """E_{a,b}(z) for z = zr + i zi, written into outr/outi."""
     cdef Py_ssize_t n = zr.shape[0], i
     cdef double complex v
-    cdef int nt = threads if threads > 0 else (2 if n >= 64 else 1)
+    cdef int nt = threads if threads > 0 else (2 if n >= 256 else 1)
     with nogil:
         for i in prange(n, num_threads=nt, schedule="dynamic"):
             v = _ml(a, b, zr[i] + 1j * zi[i])

@@ -117,7 +117,7 @@ def characteristic_function(params, u, T, n=DEFAULT_N):
 class _Slice:
     """COS state of one maturity: truncation range and coefficient vectors."""
 
-    def __init__(self, p, T, n, L, cf_tol, richardson=True):
+    def __init__(self, p, T, n, L, cf_tol, richardson=True, n_start=N_COS_MIN):
         self.T = T
         if L is None:
             # adaptive range: wider when the vol-of-vol (of size eta T^H over [0, T]) has
@@ -128,7 +128,7 @@ class _Slice:
         half = L * math.sqrt(var_scale)
         self.a, self.b = c1 - half, c1 + half
         om = math.pi / (self.b - self.a)
-        N = N_COS_MIN
+        N = n_start
         parts = []
         done = 0
         while True:
@@ -221,8 +221,12 @@ def surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", n=DE
     maturities = array("maturities", maturities, ndim=1, lo=0.0, hi=100.0, lo_open=True)
     strikes, S0, r, q, n, L, cf_tol = _check_pricing(strikes, 1.0, S0, r, q, n, L, cf_tol)
     out = np.empty((maturities.shape[0], strikes.shape[0]))
+    n_start = N_COS_MIN
     for i, T in enumerate(maturities):
-        sl = _Slice(p, float(T), n, L, cf_tol, bool(richardson))
+        # start the adaptive term count from the neighbouring maturity's (it still grows
+        # if this one needs more)
+        sl = _Slice(p, float(T), n, L, cf_tol, bool(richardson), n_start)
+        n_start = max(N_COS_MIN, sl.N * 2 // 3 if sl.N & (sl.N - 1) else sl.N * 3 // 4)
         call, put, *_ = _price_slice(p, sl, strikes, S0, r, q)
         out[i] = call if kind == "call" else put
     return out

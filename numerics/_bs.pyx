@@ -76,7 +76,8 @@ cdef double _guess_lower(double x, double beta, double lb) noexcept nogil:
     if x == 0.0:
         return s_cm
     sc = sqrt(-2.0 * x)
-    bc = _b_otm(x, sc)
+    # at the inflexion point h + t = 0: b(x, s_c) = (e^{x/2} - e^{-x/2} erfc(sqrt|x|)) / 2
+    bc = 0.5 * (ep - em * erfc(sqrt(-x)))
     if beta >= bc:
         return s_cm
     s = 1.0 / sqrt(1.0 / (sc * sc) + 2.0 * log(bc / beta) / (x * x))

@@ -54,7 +54,7 @@ def _guess_lower(x, beta):
     out = s_cm.copy()
     with np.errstate(all="ignore"):
         sc = np.sqrt(-2.0 * x)
-        bc = b_otm(x, sc)
+        bc = 0.5 * (ep - em * erfc(np.sqrt(-x)))
         far = (x != 0.0) & (beta < bc)
         s = 1.0 / np.sqrt(1.0 / (sc * sc) + 2.0 * np.log(bc / beta) / (x * x))
         lb = np.log(beta)

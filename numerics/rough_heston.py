@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 
@@ -153,6 +154,10 @@ class _Slice:
             if tail <= cf_tol or N >= N_COS_MAX:
                 break
             N = N * 3 // 2 if N & (N - 1) == 0 else N * 4 // 3      # 64, 96, 128, 192, 256, ...
+        if tail > cf_tol:
+            warnings.warn(f"COS truncation estimate {tail:.1e} above cf_tol={cf_tol:.1e} at T={T!r} "
+                          f"with the maximum of {N_COS_MAX} terms; prices may be inaccurate "
+                          "(raise L or use a larger maturity)", RuntimeWarning, stacklevel=4)
         self.N, self.tail = N, tail
         self.c1, self.c2 = c1v, c2v
 

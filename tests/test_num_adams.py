@@ -169,3 +169,17 @@ def test_non_finite_right_hand_side_is_an_error_not_a_nan():
         fr.solve_volterra(0.6, 1.0, 20, lambda t, x: float("nan") if t > 0.5 else -x)
     with pytest.raises(ValueError, match="not finite"):
         fr.solve_volterra(0.9, 5.0, 20, lambda t, x: x ** 2, x0=5.0)   # blow-up
+
+
+def test_simd_and_baseline_history_sums_agree():
+    u = np.linspace(0.0, 50.0, 40)
+    before = _adams._simd_path()
+    try:
+        _adams._simd_path(0)
+        base = fr.riccati_batch(u, 0.6, 0.3, 0.3, -0.7, 1.0, 200)
+        _adams._simd_path(-1)          # let the kernel detect the CPU again
+        fast = fr.riccati_batch(u, 0.6, 0.3, 0.3, -0.7, 1.0, 200)
+    finally:
+        _adams._simd_path(before)
+    for key in base:
+        np.testing.assert_allclose(fast[key], base[key], rtol=1e-12, atol=1e-12 * np.abs(base[key]).max())

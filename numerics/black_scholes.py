@@ -27,6 +27,7 @@ import numpy as np
 
 from numerics import _bs
 from numerics._validate import array
+from numerics.fractional import auto_threads
 
 __all__ = ["price", "greeks", "implied_vol", "IV_OK", "IV_BELOW_INTRINSIC",
            "IV_ABOVE_UPPER_BOUND", "IV_NO_CONVERGENCE", "IV_TIME_VALUE_UNRESOLVED"]
@@ -86,6 +87,8 @@ def implied_vol(price, S, K, T, r=0.0, q=0.0, kind="call", return_codes=False, t
     shape, S, K, T, r, q, p, F, df, is_call = _prep(S, K, T, r, q, price, "price", 0.0, kind)
     out = np.empty(S.shape[0])
     code = np.empty(S.shape[0], dtype=np.int32)
+    if threads == 0:
+        threads = auto_threads(S.shape[0] >= 20000)
     _bs.implied_vol(p, F, K, T, df, is_call, out, code, threads)
     out = out.reshape(shape)
     if return_codes:

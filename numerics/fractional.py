@@ -19,6 +19,7 @@ per call (and cached for the Riccati batch).
 from __future__ import annotations
 
 import functools
+import os
 from typing import Callable
 
 import numpy as np
@@ -31,6 +32,22 @@ __all__ = ["adams_weights", "solve_fractional_ode", "solve_volterra", "riccati_b
 
 N_MAX = 200_000
 _SCHEMES = {"implicit": 0, "pece": 1}
+
+
+def auto_threads(big_enough):
+    """2 threads when the job is big enough and about two cores are idle, else 1.
+
+    A second OpenMP thread pays only on several ms of work and only when a core is free:
+    on an oversubscribed machine the barrier at the end of the parallel region waits for a
+    descheduled thread (a scheduler quantum), which costs more than the split saves."""
+    if not big_enough:
+        return 1
+    ncpu = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # pragma: no cover - platform without getloadavg
+        busy = 0.0
+    return 2 if ncpu >= 2 and ncpu - busy >= 1.5 else 1
 
 
 @functools.lru_cache(maxsize=64)
@@ -128,6 +145,8 @@ def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False
     out = np.empty((3, 2, nu))
     path = [np.empty((n + 1) * nu), np.empty((n + 1) * nu)] if return_path else [None, None]
     chunk = max(1, min(16, -(-nu // 2)))
+    if threads == 0:
+        threads = auto_threads(nu >= 2 and nu * n * n >= 4_000_000)
     _adams.riccati_batch(bp, ac, a0, aself, n, T, A, Bre, Bim, Cre, Cim, _SCHEMES[scheme],
                          out[0, 0], out[0, 1], out[1, 0], out[1, 1], out[2, 0], out[2, 1],
                          path[0], path[1], chunk, threads)

@@ -6,8 +6,10 @@ holds Delta_j shares over [t_j, t_{j+1}) at N equally spaced rebalancing dates:
   P&L = premium - (S_T - K)^+ + sum_j Delta_j (S_{t_{j+1}} - S_{t_j}).
 
 Deltas: Black-Scholes N(d1) with one hedge volatility ("bs"), with the path's current spot
-volatility sqrt(V_t) ("bs_spot_vol"), or classical Heston deltas ("heston", from a table
-on a grid of log-moneyness per rebalancing date, variance state frozen at the trader's v0).
+volatility sqrt(V_t) ("bs_spot_vol"), or classical Heston deltas from tables per rebalancing
+date: on a grid of log-moneyness with the variance state frozen at the trader's v0
+("heston"), or on a grid of log-moneyness and variance, read at the path's spot variance V_t
+("heston_spot_var", bilinear interpolation, V clamped to [min(0.1 theta, ...), 99.9 % quantile]).
 
 Public API:
 * ``hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, heston=None)``
@@ -44,7 +46,7 @@ __all__ = ["PnLStats", "Sweep", "HestonHedge", "hedge_pnl", "pnl_stats", "heston
            "gamma_pnl_vs_maturity"]
 
 _EMPTY2 = np.empty((0, 0))
-_DELTAS = ("bs", "bs_spot_vol", "heston")
+_DELTAS = ("bs", "bs_spot_vol", "heston", "heston_spot_var")
 
 
 @dataclasses.dataclass
@@ -100,17 +102,39 @@ def pnl_stats(pnl):
 
 # ---------------------------------------------------------------- Heston deltas
 
+_GL20 = np.polynomial.legendre.leggauss(20)
+
+
+def _composite_gauss(U, panels):
+    """Nodes and weights of 20-point Gauss-Legendre on each of ``panels`` equal panels of [0, U]."""
+    h = U / panels
+    left = h * np.arange(panels)[:, None]
+    u = (left + 0.5 * h * (_GL20[0][None, :] + 1.0)).ravel()
+    w = np.broadcast_to(0.5 * h * _GL20[1][None, :], (panels, 20)).ravel()
+    return u, w
+
+
 def heston_call_delta(x, tau, kappa, theta, eta, rho, v0, n_nodes=600):
     """dC/dS of a Heston call at log-moneyness x = log(S/K), time to maturity tau (zero rates).
 
     P1 = 1/2 + (1/pi) int_0^inf Re[exp(i u x) phi(u - i) / (i u)] du, phi the characteristic
     function of log(S_T/S_t) (Albrecher et al.'s stable form), Gauss-Legendre on [0, U]."""
+    return heston_call_delta_grid(x, tau, kappa, theta, eta, rho, np.array([v0]), n_nodes)[0]
+
+
+def heston_call_delta_grid(x, tau, kappa, theta, eta, rho, vs, n_nodes=600):
+    """Heston deltas on the grid vs x x (array (len(vs), len(x))): phi = exp(C + D v) is
+    linear in v in the exponent, so C and D are computed once per tau."""
     x = np.atleast_1d(np.asarray(x, float))
-    var_scale = max(v0, theta, 1e-8) * tau
-    U = max(60.0, 12.0 / math.sqrt(var_scale))
-    nodes, weights = np.polynomial.legendre.leggauss(n_nodes)
-    u = 0.5 * U * (nodes + 1.0)
-    w = 0.5 * U * weights
+    vs = np.atleast_1d(np.asarray(vs, float))
+    # truncation from the smallest expected average variance over [0, tau] on the grid
+    kt = kappa * tau
+    frac = (-math.expm1(-kt) / kt) if kt > 0 else 1.0
+    vbar = max(theta + (float(np.min(vs)) - theta) * frac, 1e-4)
+    U = max(60.0, 40.0 / math.sqrt(vbar * tau))
+    xmax = float(np.max(np.abs(x))) if x.size else 0.0
+    n_nodes = int(min(max(n_nodes, math.ceil(2.0 * U * xmax)), 8000))
+    u, w = _composite_gauss(U, -(-n_nodes // 20))
     z = u - 1j                                   # phi(u - i): the share measure
     iz = 1j * z
     b = kappa - rho * eta * iz
@@ -119,10 +143,25 @@ def heston_call_delta(x, tau, kappa, theta, eta, rho, v0, n_nodes=600):
     e = np.exp(-d * tau)
     C = kappa * theta / eta ** 2 * ((b - d) * tau - 2.0 * np.log((1.0 - g * e) / (1.0 - g)))
     D = (b - d) / eta ** 2 * (1.0 - e) / (1.0 - g * e)
-    A = np.exp(C + D * v0) / (1j * u) * w
-    ux = np.outer(x, u)
+    A = np.exp(C[None, :] + np.outer(vs, D)) / (1j * u) * w          # (nv, nodes)
+    ux = np.outer(u, x)
     # Re[e^{iux} A] = cos(ux) Re A - sin(ux) Im A
-    return 0.5 + (np.cos(ux) @ A.real - np.sin(ux) @ A.imag) / math.pi
+    return 0.5 + (A.real @ np.cos(ux) - A.imag @ np.sin(ux)) / math.pi
+
+
+def _heston_table2(hh, T, n, stride, v_hi, nv=17, x_half=1.0, nx=201):
+    """Deltas on x in [-x_half, x_half] and v in [v_lo, v_hi], v_lo = min(0.1 theta, v_hi / 2):
+    spot variances below v_lo are hedged with the delta at v_lo (the Fourier integral needs
+    a positive variance scale to stay cheap)."""
+    N = n // stride
+    xs = np.linspace(-x_half, x_half, nx)
+    v_lo = min(0.1 * hh.theta, 0.5 * v_hi) if hh.theta > 0 else 0.01 * v_hi
+    vs = np.linspace(v_lo, v_hi, nv)
+    tab = np.empty((N * nv, nx))
+    for j in range(N):
+        tau = T - j * stride * (T / n)
+        tab[j * nv:(j + 1) * nv] = heston_call_delta_grid(xs, tau, hh.kappa, hh.theta, hh.eta, hh.rho, vs)
+    return tab, xs[0], xs[1] - xs[0], nv, vs[0], vs[1] - vs[0]
 
 
 def _heston_table(hh, K, T, n, stride, x_half=1.5, nx=301):
@@ -166,8 +205,10 @@ def bs_discrete_hedging_constant(sigma, T, K=1.0, S0=1.0):
 
 # ---------------------------------------------------------------- P&L
 
-def hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, heston=None):
-    """P&L per path of the discretely delta-hedged short call; see the module docstring."""
+def hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, heston=None, var=None):
+    """P&L per path of the discretely delta-hedged short call; see the module docstring.
+    ``vol``: spot volatility paths for "bs_spot_vol"; ``var``: spot variance paths for
+    "heston_spot_var" (both time-major like S)."""
     S = v.array("S", S, ndim=2, lo=0.0, lo_open=True)
     n = S.shape[0] - 1
     if n < 1:
@@ -180,17 +221,22 @@ def hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, h
     premium = v.real("premium", premium)
     if delta not in _DELTAS:
         raise ValueError(f"delta must be one of {_DELTAS}, got {delta!r}")
-    sig, volarr, tab, x0, dx = 0.0, _EMPTY2, _EMPTY2, 0.0, 1.0
+    sig, volarr, tab, x0, dx, nv, v0g, dv = 0.0, _EMPTY2, _EMPTY2, 0.0, 1.0, 0, 0.0, 1.0
     if delta == "bs":
         sig = v.real("sigma", sigma, 0.0, None, lo_open=True)
     elif delta == "bs_spot_vol":
         volarr = v.array("vol", vol, shape=S.shape, lo=0.0)
     else:
         if not isinstance(heston, HestonHedge):
-            raise ValueError(f"heston must be a HestonHedge for delta='heston', got {heston!r}")
-        tab, x0, dx = _heston_table(heston, K, T, n, n // N)
+            raise ValueError(f"heston must be a HestonHedge for delta={delta!r}, got {heston!r}")
+        if delta == "heston":
+            tab, x0, dx = _heston_table(heston, K, T, n, n // N)
+        else:
+            volarr = v.array("var", var, shape=S.shape, lo=0.0)
+            v_hi = max(float(np.quantile(volarr, 0.999)), 1e-8)
+            tab, x0, dx, nv, v0g, dv = _heston_table2(heston, T, n, n // N, v_hi)
     pnl = np.empty(S.shape[1])
-    _hedging.hedge_pnl(S, volarr, sig, n // N, K, T, premium, tab, x0, dx, pnl, n_threads())
+    _hedging.hedge_pnl(S, volarr, sig, n // N, K, T, premium, tab, x0, dx, pnl, n_threads(), nv, v0g, dv)
     return pnl
 
 
@@ -217,7 +263,7 @@ def pnl_vs_rebalancing(Ns, T, K, H, eta, rho, xi0, n_paths=20000, delta="bs", si
     S = np.exp(p.logS)
     vol = np.sqrt(p.V) if delta == "bs_spot_vol" else None
     prem = _premium(premium, S, K, T, sigma)
-    stats = [pnl_stats(hedge_pnl(S, K, T, int(N), prem, delta, sigma, vol, heston)) for N in Ns]
+    stats = [pnl_stats(hedge_pnl(S, K, T, int(N), prem, delta, sigma, vol, heston, p.V)) for N in Ns]
     return _sweep(Ns.astype(float), stats)
 
 
@@ -235,7 +281,7 @@ def pnl_vs_maturity(Ts, N, H, eta, rho, xi0, K=1.0, n_paths=20000, substeps=1, d
         S = np.exp(p.logS)
         vol = np.sqrt(p.V) if delta == "bs_spot_vol" else None
         prem = _premium(premium, S, K, float(T), sigma)
-        stats.append(pnl_stats(hedge_pnl(S, K, float(T), N, prem, delta, sigma, vol, heston)))
+        stats.append(pnl_stats(hedge_pnl(S, K, float(T), N, prem, delta, sigma, vol, heston, p.V)))
     return _sweep(Ts, stats)
 
 

@@ -152,3 +152,31 @@ def test_hedge_error_exponent_is_2H_minus_1(H):
     assert abs(beta - (2 * H - 1)) <= 4 * sw.var_exponent_se, (beta, sw.var_exponent_se)
     other = 0.3 if H == 0.1 else 0.1
     assert abs(beta - (2 * other - 1)) > 10 * sw.var_exponent_se
+
+
+def test_kernel_matches_twin_heston_spot_variance_table(rough_paths):
+    S, vol = rough_paths
+    V = vol ** 2
+    hh = hg.HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, v0=0.04)
+    a = hg.hedge_pnl(S, 1.0, 0.5, 8, 0.05, delta="heston_spot_var", heston=hh, var=V)
+    tab, x0, dx, nv, v0g, dv = hg._heston_table2(hh, 0.5, 64, 8, max(float(np.quantile(V, 0.999)), 1e-8))
+    b = hr.hedge_pnl(S, 1.0, 0.5, 0.05, 8, vol=V, table=tab, x0=x0, dx=dx, nv=nv, s0=v0g, ds=dv)
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_heston_delta_grid_matches_pointwise():
+    x = np.linspace(-0.5, 0.5, 11)
+    vs = np.array([0.004, 0.01, 0.04, 0.2])
+    grid = hg.heston_call_delta_grid(x, 0.3, 1.0, 0.04, 0.5, -0.7, vs)
+    for i, v0 in enumerate(vs):
+        np.testing.assert_allclose(grid[i], hg.heston_call_delta(x, 0.3, 1.0, 0.04, 0.5, -0.7, v0), atol=1e-8)
+    assert np.all((grid >= 0) & (grid <= 1))
+    # delta of an in-the-money call falls, of an out-of-the-money call rises, with the variance
+    assert grid[-1, -1] < grid[1, -1] and grid[-1, 0] > grid[1, 0]
+
+
+def test_heston_spot_var_needs_the_variance_paths(rough_paths):
+    S, _ = rough_paths
+    hh = hg.HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, v0=0.04)
+    with pytest.raises(ValueError, match="var must be convertible|var must have shape"):
+        hg.hedge_pnl(S, 1.0, 0.5, 8, 0.05, delta="heston_spot_var", heston=hh, var=np.ones((3, 3)))

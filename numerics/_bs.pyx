@@ -40,14 +40,15 @@ cdef inline double _b_otm(double x, double s) noexcept nogil:
     return 0.5 * exp(-0.5 * (h * h + t * t)) * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
 
 
-cdef inline double _b_otm_d(double x, double s, double* d1) noexcept nogil:
-    # _b_otm and its s-derivative b' = exp(-(h^2 + t^2)/2)/sqrt(2 pi), sharing the exponential
+cdef inline double _b_otm_d(double x, double s, double ex2, double shx, double* d1) noexcept nogil:
+    # _b_otm and its s-derivative b' = exp(-(h^2 + t^2)/2)/sqrt(2 pi), sharing the exponential;
+    # ex2 = e^{x/2}, shx = sinh(x/2) precomputed by the caller (x is fixed in the iteration)
     cdef double h = x / s, t = 0.5 * s
     cdef double e = exp(-0.5 * (h * h + t * t))
     d1[0] = INV_SQRT2PI * e
     if h > -1.0 and t < 1.0:
-        return 0.5 * exp(0.5 * x) * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
-            + 2.0 * sinh(0.5 * x) * _Phi(h - t)
+        return 0.5 * ex2 * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
+            + 2.0 * shx * _Phi(h - t)
     return 0.5 * e * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
 
 
@@ -55,6 +56,13 @@ cdef inline double _g_otm(double x, double s) noexcept nogil:
     # e^{x/2} - b(x, s) = e^{x/2} Phi(-h - t) + e^{-x/2} Phi(h - t), x <= 0
     cdef double h = x / s, t = 0.5 * s
     return exp(0.5 * x) * _Phi(-h - t) + exp(-0.5 * x) * _Phi(h - t)
+
+
+cdef inline double _g_otm_d(double x, double s, double ex2, double emx2, double* d1) noexcept nogil:
+    # _g_otm and its s-derivative -b'; ex2 = e^{x/2}, emx2 = e^{-x/2} precomputed
+    cdef double h = x / s, t = 0.5 * s
+    d1[0] = -INV_SQRT2PI * exp(-0.5 * (h * h + t * t))
+    return ex2 * _Phi(-h - t) + emx2 * _Phi(h - t)
 
 
 cdef inline double _bprime(double x, double s) noexcept nogil:
@@ -99,6 +107,8 @@ cdef double _guess_lower(double x, double beta, double lb) noexcept nogil:
 cdef double _iv_otm(double x, double beta, int* code) noexcept nogil:
     """s with b(x, s) = beta for x <= 0, 0 < beta < e^{x/2}."""
     cdef double ex2 = exp(0.5 * x)
+    cdef double emx2 = 1.0 / ex2
+    cdef double shx = sinh(0.5 * x)
     cdef bint upper = beta > 0.5 * ex2
     cdef double target, s, lo = 0.0, hi = S_MAX, y, y1, y2, y3, F, F1, F2, F3, nu, ds, snew
     cdef double q, p2, a, dprev = INFINITY
@@ -114,10 +124,9 @@ cdef double _iv_otm(double x, double beta, int* code) noexcept nogil:
         s = 1.0
     for it in range(60):
         if upper:
-            y = _g_otm(x, s)
-            y1 = -_bprime(x, s)
+            y = _g_otm_d(x, s, ex2, emx2, &y1)
         else:
-            y = _b_otm_d(x, s, &y1)
+            y = _b_otm_d(x, s, ex2, shx, &y1)
         if not (y > 0.0):
             # underflow of the objective: move towards the solution by bisection
             if upper:

@@ -164,7 +164,7 @@ cdef enum:
     BLK = 8   # must match the 8 accumulators of ra_block_accum
 
 
-cdef void _riccati_block(const double* bp, const double* ac, const double* a0, double aself,
+cdef int _riccati_block(const double* bp, const double* ac, const double* a0, double aself,
                          Py_ssize_t n, double dt, double A,
                          const double* Bre, const double* Bim, const double* Cre,
                          const double* Cim, Py_ssize_t j0, Py_ssize_t m, Py_ssize_t stride,
@@ -183,6 +183,9 @@ cdef void _riccati_block(const double* bp, const double* ac, const double* a0, d
     cdef double* prow
     cdef double* frow
     cdef double* sh = <double*> malloc(4 * m * sizeof(double))
+    if sh == NULL or F == NULL:
+        free(sh)
+        return 1
     for t in range((n + 1) * L):
         F[t] = 0.0
     for j in range(m):
@@ -271,6 +274,7 @@ cdef void _riccati_block(const double* bp, const double* ac, const double* a0, d
         iF_re[j0 + j] = dt * sh[2 * m + j]
         iF_im[j0 + j] = dt * sh[3 * m + j]
     free(sh)
+    return 0
 
 
 def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] a0,
@@ -292,6 +296,7 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
     cdef double* pim = NULL
     cdef double* wts = <double*> malloc(3 * (n + BLK) * sizeof(double))
     cdef int nthreads = threads
+    cdef int failed = 0
     if wts == NULL:
         raise MemoryError()
     for i in range(n + BLK):
@@ -317,13 +322,15 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
             m = nu - j0
             if m > chunk:
                 m = chunk
-            _riccati_block(wts, wts + n + BLK, wts + 2 * (n + BLK), aself, n, dt, A,
-                           &Bre[0], &Bim[0], &Cre[0], &Cim[0], j0, m, nu, scheme,
-                           work, work + (n + 1) * L, work + (n + 1) * L + BLK * L,
-                           &hT_re[0], &hT_im[0], &ih_re[0], &ih_im[0], &iF_re[0], &iF_im[0],
-                           pre, pim)
+            failed += _riccati_block(wts, wts + n + BLK, wts + 2 * (n + BLK), aself, n, dt, A,
+                                     &Bre[0], &Bim[0], &Cre[0], &Cim[0], j0, m, nu, scheme,
+                                     work, work + (n + 1) * L, work + (n + 1) * L + BLK * L,
+                                     &hT_re[0], &hT_im[0], &ih_re[0], &ih_im[0], &iF_re[0],
+                                     &iF_im[0], pre, pim)
         free(work)
     free(wts)
+    if failed:
+        raise MemoryError(f"riccati_batch: could not allocate the history for n={n}")
 
 
 # ---------------------------------------------------------------------------

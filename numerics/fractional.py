@@ -103,6 +103,10 @@ def solve_volterra(alpha, T, n, drift: Callable, x0=0.0, sigma=0.0, complex_stat
     except (OverflowError, FloatingPointError, ZeroDivisionError) as exc:
         raise ValueError(f"solution is not finite: the right-hand side raised {exc!r} "
                          "(the solution blew up); increase n or shorten T") from None
+    except TypeError as exc:
+        kind = "a complex number" if complex_state else "a real number (use complex_state=True " \
+                                                       "for complex values)"
+        raise ValueError(f"drift(t, x) must return {kind}: {exc}") from None
     x = xr + 1j * xi if complex_state else xr
     bad = ~np.isfinite(x)
     if np.any(bad):

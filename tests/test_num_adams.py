@@ -158,6 +158,8 @@ def test_bad_input_shapes_and_callables():
         fr.solve_volterra(0.6, 1.0, 10, lambda t, x: x, sigma=0.2)
     with pytest.raises(ValueError, match="u must be finite"):
         fr.riccati_batch([1.0, np.nan], 0.6, 0.3, 0.3, -0.7, 1.0, 10)
+    with pytest.raises(ValueError, match="must return a real number"):
+        fr.solve_volterra(0.6, 1.0, 10, lambda t, x: 1j * x, x0=1.0)
     with pytest.raises(ValueError, match="rho must be in"):
         fr.riccati_batch([1.0], 0.6, 0.3, 0.3, -1.5, 1.0, 10)
     with pytest.raises(ValueError, match="scheme must be one of"):

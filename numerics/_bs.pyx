@@ -30,14 +30,12 @@ cdef inline double _Phi(double y) noexcept nogil:
 
 
 cdef inline double _b_otm(double x, double s) noexcept nogil:
-    # x <= 0, s > 0.  Near the money with a small s (|h| < 1, t < 1) the erf form keeps
-    # the relative accuracy (at x = 0 it is erf(t/sqrt2) exactly); elsewhere the erfcx
-    # form, which keeps it far out of the money.
-    cdef double h = x / s, t = 0.5 * s
-    if h > -1.0 and t < 1.0:
-        return 0.5 * exp(0.5 * x) * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
-            + 2.0 * sinh(0.5 * x) * _Phi(h - t)
-    return 0.5 * exp(-0.5 * (h * h + t * t)) * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
+    # x <= 0, s > 0: three forms, each keeping the relative accuracy where it is used
+    #   h > -1, t < 0.15 (near the money, small s): erf form (erf(t/sqrt2) exactly at x = 0);
+    #   h > -1, t < 1: e^{x/2} Phi(h + t) - e^{-x/2} Phi(h - t) (mild cancellation, < 10x);
+    #   otherwise: the erfcx form (far out of the money, or large s).
+    cdef double d1
+    return _b_otm_d(x, s, exp(0.5 * x), sinh(0.5 * x), &d1)
 
 
 cdef inline double _b_otm_d(double x, double s, double ex2, double shx, double* d1) noexcept nogil:
@@ -47,8 +45,10 @@ cdef inline double _b_otm_d(double x, double s, double ex2, double shx, double* 
     cdef double e = exp(-0.5 * (h * h + t * t))
     d1[0] = INV_SQRT2PI * e
     if h > -1.0 and t < 1.0:
-        return 0.5 * ex2 * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
-            + 2.0 * shx * _Phi(h - t)
+        if t < 0.15:
+            return 0.5 * ex2 * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
+                + 2.0 * shx * _Phi(h - t)
+        return 0.5 * (ex2 * erfc(-(h + t) / SQRT2) - erfc(-(h - t) / SQRT2) / ex2)
     return 0.5 * e * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
 
 
@@ -70,12 +70,12 @@ cdef inline double _bprime(double x, double s) noexcept nogil:
     return INV_SQRT2PI * exp(-0.5 * (h * h + t * t))
 
 
-cdef double _guess_lower(double x, double beta, double lb) noexcept nogil:
+cdef double _guess_lower(double x, double beta, double lb, double ex2) noexcept nogil:
     # Near the money: Corrado-Miller's formula written for the normalised price.
     # Far out of the money (|x|/s > 2): Gaussian asymptotics
     #   log b ~ -x^2/(2 s^2) - s^2/8 + log(s / sqrt(2 pi)) - log(x^2/s^2 - s^2/4),
     # seeded below the inflexion point s_c = sqrt(2|x|) and refined by two Newton steps.
-    cdef double ep = exp(0.5 * x), em = exp(-0.5 * x)
+    cdef double ep = ex2, em = 1.0 / ex2
     cdef double cm = beta - 0.5 * (ep - em)
     cdef double disc = cm * cm - (ep - em) * (ep - em) / M_PI
     cdef double s_cm = 2.5066282746310002 / (ep + em) * (cm + (sqrt(disc) if disc > 0.0 else 0.0))
@@ -104,9 +104,8 @@ cdef double _guess_lower(double x, double beta, double lb) noexcept nogil:
     return s_cm
 
 
-cdef double _iv_otm(double x, double beta, int* code) noexcept nogil:
-    """s with b(x, s) = beta for x <= 0, 0 < beta < e^{x/2}."""
-    cdef double ex2 = exp(0.5 * x)
+cdef double _iv_otm(double x, double beta, double ex2, int* code) noexcept nogil:
+    """s with b(x, s) = beta for x <= 0, 0 < beta < e^{x/2} = ex2."""
     cdef double emx2 = 1.0 / ex2
     cdef double shx = sinh(0.5 * x)
     cdef bint upper = beta > 0.5 * ex2
@@ -119,7 +118,7 @@ cdef double _iv_otm(double x, double beta, int* code) noexcept nogil:
         s = -2.0 * ndtri((ex2 - beta) / (ex2 + 1.0 / ex2))
     else:
         target = log(beta)
-        s = _guess_lower(x, beta, target)
+        s = _guess_lower(x, beta, target, ex2)
     if not (s > 0.0) or s > S_MAX:
         s = 1.0
     for it in range(60):
@@ -186,15 +185,15 @@ cdef double _iv_one(double price, double F, double K, double T, double df, int i
     cdef double sq = sqrt(F * K)
     cdef double beta = price / (df * sq)
     cdef double theta = 1.0 if is_call else -1.0
-    cdef double intr = exp(0.5 * x) - exp(-0.5 * x)
-    cdef double ub
-    cdef double res = 2e-15 * (beta + exp(0.5 * fabs(x)))  # rounding resolution of the price
+    cdef double e = exp(0.5 * fabs(x))                      # e^{|x|/2}
+    cdef double intr = (e - 1.0 / e) if x >= 0.0 else (1.0 / e - e)   # e^{x/2} - e^{-x/2}
+    cdef double ub = 1.0 / e                                 # e^{-|x|/2}: the otm upper bound
+    cdef double res = 2e-15 * (beta + e)                     # rounding resolution of the price
     cdef bint itm = theta * x > 0.0
     if itm:
         beta = beta - theta * intr          # in the money: remove the intrinsic value
     if x > 0.0:
         x = -x
-    ub = exp(0.5 * x)
     if itm and fabs(beta) <= res:
         code[0] = 4                         # time value below the price's rounding resolution
         return NAN
@@ -207,7 +206,7 @@ cdef double _iv_one(double price, double F, double K, double T, double df, int i
     if beta == 0.0:
         code[0] = 0
         return 0.0
-    return _iv_otm(x, beta, code) / sqrt(T)
+    return _iv_otm(x, beta, ub, code) / sqrt(T)
 
 
 def implied_vol(const double[::1] price, const double[::1] F, const double[::1] K,

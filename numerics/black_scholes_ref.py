@@ -16,12 +16,14 @@ def _Phi(y):
 def b_otm(x, s):
     x, s = np.broadcast_arrays(np.asarray(x, float), np.asarray(s, float))
     h, t = x / s, 0.5 * s
-    near = (h > -1.0) & (t < 1.0)
     with np.errstate(over="ignore", invalid="ignore"):
         far_v = 0.5 * np.exp(-0.5 * (h * h + t * t)) * (erfcx(-(h + t) / SQRT2) - erfcx(-(h - t) / SQRT2))
-        near_v = 0.5 * np.exp(0.5 * x) * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
+        ex2 = np.exp(0.5 * x)
+        small_v = 0.5 * ex2 * (erf((h + t) / SQRT2) - erf((h - t) / SQRT2)) \
             + 2.0 * np.sinh(0.5 * x) * _Phi(h - t)
-    out = np.where(near, near_v, far_v)
+        mid_v = 0.5 * (ex2 * erfc(-(h + t) / SQRT2) - erfc(-(h - t) / SQRT2) / ex2)
+    near = (h > -1.0) & (t < 1.0)
+    out = np.where(near, np.where(t < 0.15, small_v, mid_v), far_v)
     return out[()] if out.ndim == 0 else out
 
 
@@ -79,12 +81,13 @@ def implied_vol(price_, F, K, T, df, is_call, iterations=60):
     x = np.log(F / K)
     beta = p / (df * np.sqrt(F * K))
     theta = np.where(is_call, 1.0, -1.0)
-    intr = np.exp(0.5 * x) - np.exp(-0.5 * x)
-    res = 2e-15 * (beta + np.exp(0.5 * np.abs(x)))
+    e = np.exp(0.5 * np.abs(x))
+    intr = np.where(x >= 0.0, e - 1.0 / e, 1.0 / e - e)
+    res = 2e-15 * (beta + e)
     itm = theta * x > 0
     beta = np.where(itm, beta - theta * intr, beta)
     x = -np.abs(x)
-    ub = np.exp(0.5 * x)
+    ub = 1.0 / e
     out = np.full(p.shape, np.nan)
     code = np.zeros(p.shape, dtype=np.int32)
     unres = itm & (np.abs(beta) <= res)
@@ -104,7 +107,7 @@ def implied_vol(price_, F, K, T, df, is_call, iterations=60):
 
 
 def _solve_one(x, beta):
-    ex2 = np.exp(0.5 * x)
+    ex2 = 1.0 / np.exp(-0.5 * x)          # as the kernel: e^{-|x|/2} = 1 / e^{|x|/2}
     upper = beta > 0.5 * ex2
     if upper:
         target = np.log(ex2 - beta)

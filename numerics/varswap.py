@@ -127,6 +127,7 @@ def vs_moments_scheme(H, eta, xi0, T, n_steps, kappa=1):
 
 def vs_variance_mc(H, eta, xi0, T, n_steps, n_paths, kappa=1, rng=None):
     """Monte Carlo mean and variance of the discretised VS rate, with standard errors."""
+    # the variance path does not depend on rho; any admissible value will do
     p = rbergomi.simulate(H, eta, -0.5, xi0, T, n_steps, n_paths, kappa, rng)
     x = p.intV / T
     return VSMC(*mean_var_se(x), x.size)

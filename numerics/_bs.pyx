@@ -109,7 +109,7 @@ cdef double _iv_otm(double x, double beta, double ex2, int* code) noexcept nogil
     cdef double emx2 = 1.0 / ex2
     cdef double shx = sinh(0.5 * x)
     cdef bint upper = beta > 0.5 * ex2
-    cdef double target, s, lo = 0.0, hi = S_MAX, y, y1, y2, y3, F, F1, F2, F3, nu, ds, snew
+    cdef double target, s, lo = 0.0, hi = S_MAX, y, y1, F, F1, F2, F3, nu, ds, snew
     cdef double q, p2, a, dprev = INFINITY
     cdef int it
     if upper:
@@ -143,18 +143,18 @@ cdef double _iv_otm(double x, double beta, double ex2, int* code) noexcept nogil
             lo = s
         else:
             hi = s
-        q = x * x / (s * s * s) - 0.25 * s
-        p2 = y1 * q
-        y2 = p2
-        y3 = y1 * (q * q - 3.0 * x * x / (s * s * s * s) - 0.25)
+        # second and third s-derivatives of y are y1 q and y1 (q^2 + dq/ds), q = x^2/s^3 - s/4,
+        # so the Householder ratios F2 = F''/F' and F3 = F'''/F' of F = log y need no division
+        p2 = x * x / (s * s * s)
+        q = p2 - 0.25 * s
         F1 = y1 / y
-        F2 = y2 / y - F1 * F1
-        F3 = y3 / y - 3.0 * F1 * (y2 / y) + 2.0 * F1 * F1 * F1
+        F2 = q - F1
+        F3 = q * q - 3.0 * p2 / s - 0.25 - 3.0 * q * F1 + 2.0 * F1 * F1
         if F1 == 0.0 or not isfinite(F1):
             snew = 0.5 * (lo + hi)
         else:
             nu = -F / F1
-            ds = nu * (1.0 + 0.5 * (F2 / F1) * nu) / (1.0 + nu * ((F2 / F1) + (F3 / F1) * nu / 6.0))
+            ds = nu * (1.0 + 0.5 * F2 * nu) / (1.0 + nu * (F2 + F3 * nu / 6.0))
             if not isfinite(ds):
                 ds = nu
             snew = s + ds

@@ -135,17 +135,16 @@ def _solve_one(x, beta):
             lo = s
         else:
             hi = s
-        q = x * x / s ** 3 - 0.25 * s
-        y2 = y1 * q
-        y3 = y1 * (q * q - 3.0 * x * x / s ** 4 - 0.25)
+        p2 = x * x / (s * s * s)
+        q = p2 - 0.25 * s
         F1 = y1 / y
-        F2 = y2 / y - F1 * F1
-        F3 = y3 / y - 3.0 * F1 * (y2 / y) + 2.0 * F1 ** 3
+        F2 = q - F1                                                      # F''/F'
+        F3 = q * q - 3.0 * p2 / s - 0.25 - 3.0 * q * F1 + 2.0 * F1 * F1  # F'''/F'
         if F1 == 0.0 or not np.isfinite(F1):
             snew = 0.5 * (lo + hi)
         else:
             nu = -F / F1
-            ds = nu * (1.0 + 0.5 * (F2 / F1) * nu) / (1.0 + nu * ((F2 / F1) + (F3 / F1) * nu / 6.0))
+            ds = nu * (1.0 + 0.5 * F2 * nu) / (1.0 + nu * (F2 + F3 * nu / 6.0))
             if not np.isfinite(ds):
                 ds = nu
             snew = s + ds

@@ -149,7 +149,7 @@ def test_quantlib_rough_heston_engine_converges_to_ours():
             diffs.append(np.max(np.abs(np.array(q) - ours)))
         # QuantLib's own Adams discretisation error shrinks towards our price
         assert diffs[1] < diffs[0]
-        assert diffs[1] < 1e-4 * S0 * 1.0
+        assert diffs[1] < 1e-6 * S0          # measured 5.4e-5 (H = 0.1), 1.0e-5 (H = 0.3)
 
 
 def test_surface_matches_slices():

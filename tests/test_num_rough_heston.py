@@ -22,8 +22,8 @@ def test_half_is_classical_heston_closed_form(T):
     kappa, theta, eta, rho, V0, r, q = 1.5, 0.05, 0.6, -0.7, 0.04, 0.02, 0.01
     want = rh.heston_price_closed_form(K, T, S0, r, q, kappa, theta, eta, rho, V0)
     got = rh.price(P(H=0.5, kappa=kappa, theta=theta, eta=eta, rho=rho, V0=V0), K, T, S0, r, q, n=400)
-    # Richardson-extrapolated Adams at n = 400: error << 1e-6 of the spot
-    np.testing.assert_allclose(got, want, atol=1e-6 * S0, rtol=0)
+    # Richardson-extrapolated Adams at n = 400: measured <= 2.1e-8 at S0 = 100
+    np.testing.assert_allclose(got, want, atol=2e-9 * S0, rtol=0)
 
 
 def test_heston_closed_form_agrees_with_quantlib():
@@ -52,7 +52,7 @@ def test_rough_case_against_n1600_reference(H, T):
     p = P(H=H)
     want = rh.price(p, K, T, S0, n=1600, richardson=False)
     got = rh.price(p, K, T, S0)          # defaults: n = 200 with Richardson
-    np.testing.assert_allclose(got, want, atol=2e-5, rtol=0)
+    np.testing.assert_allclose(got, want, atol=2e-5, rtol=0)   # measured <= 7.5e-6
 
 
 def test_kernel_matches_numpy_twin():

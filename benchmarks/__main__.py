@@ -16,6 +16,14 @@ import sys
 from benchmarks.harness import run_workload
 
 
+def _fmt(seconds):
+    """A time with a unit that keeps three significant figures."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:8.3f}{unit}"
+    return f"{seconds / 1e-9:8.1f}ns"
+
+
 def _discover():
     import benchmarks
 
@@ -48,9 +56,9 @@ def main(argv=None):
         print("-" * len(hdr))
         for r in rows:
             ref_s = ("—" if r["reference"] == "(none)" else "skipped") if r["reference_s"] is None \
-                else f"{r['reference_s'] * 1e3:9.3f}ms"
+                else _fmt(r["reference_s"])
             ratio = "" if r["ratio"] is None else f"{r['ratio']:7.2f}"
-            print(f"{r['workload']:44s} {r['ours_s'] * 1e3:9.3f}ms {r['reference']:28s} {ref_s:>10s} "
+            print(f"{r['workload']:44s} {_fmt(r['ours_s'])} {r['reference']:28s} {ref_s:>10s} "
                   f"{ratio:>7s}  {r.get('target', '')}{'  (' + r['note'] + ')' if r.get('note') else ''}")
     return 0
 

@@ -36,8 +36,9 @@ def char_fn(p, u, T, n):
     return np.exp(logphi), iF
 
 
-def prices(p, strikes, T, N, S0=1.0, r=0.0, q=0.0, n=200, L=None):
-    """(call, put) at one maturity with N COS terms."""
+def _cos_terms(p, strikes, T, N, S0, r, q, n, L):
+    """Shared COS set-up: range, frequencies, weighted CF coefficients, and the put
+    payoff's cosine integrals psi, chi over [a, log(K/F)]."""
     a, b = cos_range(p, T, L)
     u = np.arange(N) * math.pi / (b - a)
     phi, _ = char_fn(p, u, T, n)
@@ -50,6 +51,12 @@ def prices(p, strikes, T, N, S0=1.0, r=0.0, q=0.0, n=200, L=None):
     with np.errstate(divide="ignore", invalid="ignore"):
         psi = np.where(u == 0.0, th, np.sin(u * th) / np.where(u == 0.0, 1.0, u))
     chi = (np.exp(d) * (np.cos(u * th) + u * np.sin(u * th)) - math.exp(a)) / (1.0 + u * u)
+    return a, b, u, c, F, K, psi, chi
+
+
+def prices(p, strikes, T, N, S0=1.0, r=0.0, q=0.0, n=200, L=None):
+    """(call, put) at one maturity with N COS terms."""
+    a, b, u, c, F, K, psi, chi = _cos_terms(p, strikes, T, N, S0, r, q, n, L)
     disc = math.exp(-r * T)
     put = disc * 2.0 / (b - a) * (K * (psi @ c) - F * (chi @ c))
     call = put + disc * (F - K)
@@ -58,18 +65,7 @@ def prices(p, strikes, T, N, S0=1.0, r=0.0, q=0.0, n=200, L=None):
 
 def call_direct(p, strikes, T, N, S0=1.0, r=0.0, q=0.0, n=200, L=None):
     """Calls summed from the call payoff's own cosine coefficients (no put-call parity)."""
-    a, b = cos_range(p, T, L)
-    u = np.arange(N) * math.pi / (b - a)
-    phi, _ = char_fn(p, u, T, n)
-    c = (phi * np.exp(-1j * u * a)).real
-    c[0] *= 0.5
-    F = S0 * math.exp((r - q) * T)
-    K = np.asarray(strikes, float)
-    d = np.clip(np.log(K / F), a, b)[:, None]
-    th = d - a
-    with np.errstate(divide="ignore", invalid="ignore"):
-        psi_ad = np.where(u == 0.0, th, np.sin(u * th) / np.where(u == 0.0, 1.0, u))
-    chi_ad = (np.exp(d) * (np.cos(u * th) + u * np.sin(u * th)) - math.exp(a)) / (1.0 + u * u)
+    a, b, u, c, F, K, psi_ad, chi_ad = _cos_terms(p, strikes, T, N, S0, r, q, n, L)
     psi_ab = np.where(u == 0.0, b - a, 0.0)
     chi_ab = (np.cos(u * (b - a)) * math.exp(b) - math.exp(a)) / (1.0 + u * u)
     return math.exp(-r * T) * 2.0 / (b - a) * (F * ((chi_ab - chi_ad) @ c) - K * ((psi_ab - psi_ad) @ c))

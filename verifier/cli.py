@@ -9,6 +9,7 @@
     roughatlas errata                            printed statements that differ, with counterexamples
     roughatlas duplicates                        theorems that state the same thing
     roughatlas witness ID ... | --all [--quick]  measure and check the numerical witnesses
+    roughatlas claims [--json] [--incorrect]     the paper's numeric claims, decided by intervals
 
 Exit status: 0 when everything asked for holds, 1 when something is not proved
 (or is vacuous, or stale), 2 for bad input (invalid registry, unknown theorem).
@@ -412,6 +413,40 @@ def _print_witness(r, verbose=True):
         print(f"    FINDING: {f}")
 
 
+# -- claims ------------------------------------------------------------------------
+
+def cmd_claims(args):
+    from verifier import claims
+
+    reg = _registry(args)
+    t0 = time.perf_counter()
+    ds = claims.decide_all(reg.claims)
+    secs = time.perf_counter() - t0
+    shown = [d for d in ds if not args.incorrect or d.verdict != "correct"]
+    if args.json:
+        print(json.dumps({"claims": [{"id": d.claim.id, "section": d.claim.section,
+                                      "printed": d.claim.printed, "value": d.claim.value_text,
+                                      "expr": d.claim.expr_text, "enclosure": [d.lo, d.hi],
+                                      "true_value": d.true_value, "verdict": d.verdict,
+                                      "marked": d.claim.verdict, "agrees": d.agrees,
+                                      "note": d.claim.note, "error": d.error} for d in shown],
+                          "seconds": secs}, indent=1, ensure_ascii=False))
+    else:
+        for d in shown:
+            c = d.claim
+            mark = {"correct": "correct  ", "incorrect": "INCORRECT", "undecided": "UNDECIDED"}[d.verdict]
+            print(f"{mark} {c.id:34s} §{c.section:22s} printed {c.value_text:>7s}  true {d.true_value:>8s}"
+                  + ("" if d.agrees else f"   (registry marks it {c.verdict} / {c.true_value}: STALE)"))
+            if args.verbose or d.verdict != "correct":
+                print(f"          {c.printed}")
+                print(f"          {c.expr_text}  ∈ [{d.lo:.10g}, {d.hi:.10g}]" + (f"; {c.note}" if c.note else ""))
+        n_inc = sum(d.verdict == "incorrect" for d in ds)
+        n_und = sum(d.verdict == "undecided" for d in ds)
+        print(f"{len(ds)} claims: {len(ds) - n_inc - n_und} correct, {n_inc} incorrect, {n_und} undecided; "
+              f"{sum(not d.agrees for d in ds)} marking(s) disagree   {secs * 1000:.0f} ms")
+    return OK if all(d.agrees for d in ds) else FAIL
+
+
 def _not_yet(name, issue):
     def run(args):
         print(f"roughatlas {name}: not available yet (tracked in issue {issue})", file=sys.stderr)
@@ -457,7 +492,12 @@ def build_parser():
     wi.add_argument("--out", default="build", help="report folder for --all (default: %(default)s)")
     wi.add_argument("--no-plots", action="store_true")
     wi.set_defaults(fn=cmd_witness)
-    for name, issue in (("index", 6), ("export", 3), ("lean-build", 3), ("claims", 3)):
+    cl = sub.add_parser("claims", help="the paper's numeric claims, decided by interval arithmetic")
+    cl.add_argument("--json", action="store_true")
+    cl.add_argument("--incorrect", action="store_true", help="only the claims that are not correct")
+    cl.add_argument("-v", "--verbose", action="store_true", help="show every claim's expression")
+    cl.set_defaults(fn=cmd_claims)
+    for name, issue in (("index", 6), ("export", 3), ("lean-build", 3)):
         x = sub.add_parser(name, help=f"(not available yet: issue {issue})")
         x.add_argument("rest", nargs="*")
         x.set_defaults(fn=_not_yet(name, issue))

@@ -45,10 +45,13 @@ def _model(params, H):
 
 def _smile(params, H, quick):
     p = _model(params, H)
+    if p.rho == 0.0 or p.eta == 0.0:
+        raise ValueError(f"rho = {p.rho} and eta = {p.eta} give zero ATM skew (the COS values would be rounding "
+                         "noise): no power law to fit; use rho != 0 and eta > 0")
     Ts = _maturities(params, quick)
     r = atm_skew_term_structure(p, Ts, n=100 if quick else 200)
     if np.any(r["skew"] == 0.0) or np.any(r["curvature"] == 0.0):
-        raise ValueError("zero ATM skew or curvature (rho = 0 or eta = 0?): no power law to fit")
+        raise ValueError("zero ATM skew or curvature: no power law to fit")
     # the pricer reports the smile-fit error of the skew (propagated into the exponent's SE);
     # for the curvature the SE is the residual SE of the log-log fit
     se_s, se_sse, _ = power_fit(Ts, r["skew"], r["skew_err"] / np.abs(r["skew"]))

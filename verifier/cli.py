@@ -8,6 +8,8 @@
     roughatlas mutants [--json]                  soundness under mutation (kill rate)
     roughatlas errata                            printed statements that differ, with counterexamples
     roughatlas duplicates                        theorems that state the same thing
+    roughatlas witness ID ... | --all [--quick]  measure and check the numerical witnesses
+    roughatlas claims [--json] [--incorrect]     the paper's numeric claims, decided by intervals
 
 Exit status: 0 when everything asked for holds, 1 when something is not proved
 (or is vacuous, or stale), 2 for bad input (invalid registry, unknown theorem).
@@ -177,10 +179,21 @@ def _cert_text(cert):
 
 def cmd_show(args):
     reg = _registry(args)
+    if args.id in reg.facts:
+        f = reg.facts[args.id]
+        ref = f.reference
+        print(f"Fact {f.id}: {f.text}")
+        print(f"  Statement    {show_prop(f.prop, style='math')}   (variables: {', '.join(f.vars)})")
+        print(f"  Reference    {ref.get('authors')} ({ref.get('year')}), {ref.get('result')}. {ref.get('title')}")
+        users = [str(t.id) for t in reg.theorems if f.id in map(str, t.uses)]
+        print(f"  Cited by     {', '.join(users) or '—'}")
+        _show_witness(reg, f.id, f.witness)
+        return OK
     try:
         t = reg.theorem(args.id)
     except KeyError:
-        print(f"roughatlas show: no theorem {args.id!r} (try: roughatlas search TEXT)", file=sys.stderr)
+        print(f"roughatlas show: no theorem or fact {args.id!r} (try: roughatlas search TEXT)",
+              file=sys.stderr)
         return BAD
     part = next(p for p in reg.parts if p["id"] == t.part)
     rows, _ = pipeline.verify(reg, only=[str(t.id)])
@@ -228,9 +241,39 @@ def cmd_show(args):
     print(f"               vacuity {r['vacuity']}{mtxt}")
     dups = [g for g in pipeline.duplicate_groups(reg) if t.id in g]
     print(f"  Duplicates   {', '.join(str(x) for x in dups[0] if x != t.id) if dups else '—'}")
-    if t.witness:
-        print(f"  Witness      {json.dumps(t.witness, ensure_ascii=False)}")
+    _show_witness(reg, t.id, t.witness)
     return OK if pipeline.row_ok(r) else FAIL
+
+
+def _show_witness(reg, ident, w):
+    from verifier import witness
+
+    if not w:
+        print("  Witness      none (every theorem and fact needs one)")
+        return
+    kind, key, variables, goal, _ = witness.subject(reg, ident)
+    try:
+        spec = witness.parse_entry(kind, key, variables, goal, w)
+    except witness.WitnessError as exc:
+        print(f"  Witness      INVALID: {exc}")
+        return
+    meas = "; ".join(f"{n} = {o}.{out} (reads {show(rd, style='math')})" for n, (o, out, rd) in spec.measure.items())
+    print(f"  Witness      claim {show_prop(spec.claim, style='math')}   measuring {meas}")
+    print(f"               kernel {spec.kernel}; params {spec.params}; seed {spec.seed}")
+    print(f"               tolerance abs {spec.abs_tol}, k_se {spec.k_se}: {spec.justification}")
+    last = witness.load_report("build") or {}
+    r = last.get(str(key))
+    if r is None:
+        print(f"               last result: none (run: roughatlas witness {key})")
+    else:
+        print(f"               last result ({'quick' if r['quick'] else 'full'} run): {r['status']}"
+              + (f" — {r['error']}" if r["error"] else ""))
+        for row in r["points"]:
+            ms = ", ".join(f"{n} = {d['value']:.5g} ± {d['se']:.2g}" for n, d in row["measured"].items())
+            ps = ", ".join(f"{k}={v}" for k, v in row["params"].items() if not isinstance(v, list))
+            print(f"                 {'ok' if row['ok'] else 'NO'} at {ps or '—'}: {ms}")
+        for f in r["findings"]:
+            print(f"               FINDING: {f}")
 
 
 # -- certify / mutants / duplicates ---------------------------------------------
@@ -308,6 +351,102 @@ def cmd_duplicates(args):
     return OK
 
 
+# -- witness -----------------------------------------------------------------------
+
+def cmd_witness(args):
+    from verifier import witness
+
+    reg = _registry(args)
+    if not args.all and not args.ids:
+        print("roughatlas witness: give theorem/fact ids, or --all", file=sys.stderr)
+        return BAD
+    only = None
+    if not args.all:
+        only = []
+        for x in args.ids:
+            try:
+                only.append(str(witness.subject(reg, x)[1]))
+            except KeyError as exc:
+                print(f"roughatlas witness: {exc.args[0]}", file=sys.stderr)
+                return BAD
+    total = len(only) if only is not None else len(witness.subjects(reg))
+    prog = None if args.json else _Progress(total, "witnessing")
+    t0 = time.perf_counter()
+    results = witness.run_all(reg, quick=args.quick, only=only, progress=prog)
+    secs = time.perf_counter() - t0
+    if args.all:
+        for path in witness.write_report(results, args.out, seconds=secs, plots=not args.no_plots):
+            if not args.json:
+                print(f"wrote {path}")
+    if args.json:
+        print(json.dumps({"summary": witness.summary(results), "seconds": secs,
+                          "results": [r.to_json() for r in results]}, indent=1, default=float))
+    else:
+        for r in results:
+            _print_witness(r, verbose=not args.all)
+        summ = witness.summary(results)
+        print("witnesses: " + "   ".join(f"{k}s " + ", ".join(f"{st} {n}" for st, n in v.items())
+                                         for k, v in summ.items() if v) + f"   {secs:.1f} s"
+              + ("   (quick sizes)" if args.quick else ""))
+    bad = [r for r in results if r.status in (witness.FAIL, witness.ERROR, witness.MISSING)]
+    return FAIL if bad else OK
+
+
+def _print_witness(r, verbose=True):
+    head = f"{r.status:8s} {r.kind} {r.id}"
+    if r.error:
+        print(f"{head}: {r.error}")
+        return
+    print(f"{head}: {r.claim}   [{r.kernel}]  {r.seconds:.2f} s")
+    if verbose or r.status != "PASS":
+        for row in r.points:
+            ps = ", ".join(f"{k}={v}" for k, v in row["params"].items() if not isinstance(v, list))
+            ms = ", ".join(f"{n} = {d['value']:.5g} ± {d['se']:.2g}" for n, d in row["measured"].items())
+            for rel in row["relations"]:
+                mark = "ok " if rel["ok"] else "NO "
+                print(f"    {mark} at {ps or '—'}: {ms}; lhs {rel['lhs']:.5g}, rhs {rel['rhs']:.5g}, "
+                      f"|diff| {abs(rel['diff']):.3g} (tol {rel['tol']:.3g}, SE {rel['se']:.2g})")
+        if verbose:
+            print(f"    tolerance {r.tolerance}: {r.justification}")
+            print(f"    test {r.test}")
+    for f in r.findings:
+        print(f"    FINDING: {f}")
+
+
+# -- claims ------------------------------------------------------------------------
+
+def cmd_claims(args):
+    from verifier import claims
+
+    reg = _registry(args)
+    t0 = time.perf_counter()
+    ds = claims.decide_all(reg.claims)
+    secs = time.perf_counter() - t0
+    shown = [d for d in ds if not args.incorrect or d.verdict != "correct"]
+    if args.json:
+        print(json.dumps({"claims": [{"id": d.claim.id, "section": d.claim.section,
+                                      "printed": d.claim.printed, "value": d.claim.value_text,
+                                      "expr": d.claim.expr_text, "enclosure": [d.lo, d.hi],
+                                      "true_value": d.true_value, "verdict": d.verdict,
+                                      "marked": d.claim.verdict, "agrees": d.agrees,
+                                      "note": d.claim.note, "error": d.error} for d in shown],
+                          "seconds": secs}, indent=1, ensure_ascii=False))
+    else:
+        for d in shown:
+            c = d.claim
+            mark = {"correct": "correct  ", "incorrect": "INCORRECT", "undecided": "UNDECIDED"}[d.verdict]
+            print(f"{mark} {c.id:34s} §{c.section:22s} printed {c.value_text:>7s}  true {d.true_value:>8s}"
+                  + ("" if d.agrees else f"   (registry marks it {c.verdict} / {c.true_value}: STALE)"))
+            if args.verbose or d.verdict != "correct":
+                print(f"          {c.printed}")
+                print(f"          {c.expr_text}  ∈ [{d.lo:.10g}, {d.hi:.10g}]" + (f"; {c.note}" if c.note else ""))
+        n_inc = sum(d.verdict == "incorrect" for d in ds)
+        n_und = sum(d.verdict == "undecided" for d in ds)
+        print(f"{len(ds)} claims: {len(ds) - n_inc - n_und} correct, {n_inc} incorrect, {n_und} undecided; "
+              f"{sum(not d.agrees for d in ds)} marking(s) disagree   {secs * 1000:.0f} ms")
+    return OK if all(d.agrees for d in ds) else FAIL
+
+
 def _not_yet(name, issue):
     def run(args):
         print(f"roughatlas {name}: not available yet (tracked in issue {issue})", file=sys.stderr)
@@ -345,7 +484,20 @@ def build_parser():
     er.set_defaults(fn=cmd_errata)
     du = sub.add_parser("duplicates", help="theorems that restate another")
     du.set_defaults(fn=cmd_duplicates)
-    for name, issue in (("witness", 6), ("index", 6), ("export", 3), ("lean-build", 3), ("claims", 3)):
+    wi = sub.add_parser("witness", help="measure and check numerical witnesses")
+    wi.add_argument("ids", nargs="*", metavar="ID", help="theorem id/name or fact id")
+    wi.add_argument("--all", action="store_true", help="every theorem and fact; writes the report")
+    wi.add_argument("--quick", action="store_true", help="reduced sample sizes (the test subset)")
+    wi.add_argument("--json", action="store_true")
+    wi.add_argument("--out", default="build", help="report folder for --all (default: %(default)s)")
+    wi.add_argument("--no-plots", action="store_true")
+    wi.set_defaults(fn=cmd_witness)
+    cl = sub.add_parser("claims", help="the paper's numeric claims, decided by interval arithmetic")
+    cl.add_argument("--json", action="store_true")
+    cl.add_argument("--incorrect", action="store_true", help="only the claims that are not correct")
+    cl.add_argument("-v", "--verbose", action="store_true", help="show every claim's expression")
+    cl.set_defaults(fn=cmd_claims)
+    for name, issue in (("index", 6), ("export", 3), ("lean-build", 3)):
         x = sub.add_parser(name, help=f"(not available yet: issue {issue})")
         x.add_argument("rest", nargs="*")
         x.set_defaults(fn=_not_yet(name, issue))

@@ -38,7 +38,7 @@ _HYP_ID = re.compile(r"^h[A-Za-z0-9_]+$")
 _FACT_ID = re.compile(r"^F_[a-z0-9_]+$")
 
 TOP_KEYS = {"schema_version": True, "title": False, "source": False, "parts": True,
-            "hypotheses": True, "facts": True, "theorems": True}
+            "hypotheses": True, "facts": True, "theorems": True, "claims": False}
 PART_KEYS = {"id": True, "title": True, "theorems": True, "method": True}
 HYP_KEYS = {"id": True, "vars": True, "prop": True, "text": True, "source": False}
 FACT_KEYS = {"id": True, "vars": True, "prop": True, "text": True, "reference": True,
@@ -122,6 +122,7 @@ class Registry:
     hypotheses: dict
     facts: dict
     theorems: list
+    claims: tuple = ()      # verifier.claims.Claim, the paper's numeric claims
 
     def theorem(self, key):
         for t in self.theorems:
@@ -316,10 +317,12 @@ def lower(data, path=Path("<registry>")) -> Registry:
                                     str(t.get("note", ""))))
 
     _check_uses(c, theorems, hyps, facts, seen_ids)
+    from verifier import claims as _claims
+    claims = _claims.lower(data.get("claims"), c.err)
     if c.problems:
         raise RegistryError(c.problems)
     theorems.sort(key=lambda t: t.id)
-    return Registry(Path(path), parts, hyps, facts, theorems)
+    return Registry(Path(path), parts, hyps, facts, theorems, tuple(claims))
 
 
 def _declarations(c, data, section, keys, pattern, what, taken):

@@ -24,8 +24,10 @@ Registry side (a ``witness`` mapping on every theorem and fact of theorem_index.
       test: "tests/witness/test_witness_a.py::test_part_4"
 
 The checker (verifier/witness.py) substitutes each ``reads`` expression into ``claim``
-and requires the result to be the theorem's goal (or the fact's proposition) up to a
-positive rational factor, so the measurement is tied mechanically to the statement.
+and requires the result to be the theorem's goal (or the fact's proposition): side by
+side after polynomial normalisation (needed for identities, whose difference is 0), or
+the same relation up to a positive rational factor; so the measurement is tied
+mechanically to the statement.
 Measured names are then replaced by their values at every sweep point; an equality
 passes when |lhs - rhs| <= max(abs, k_se * SE), ``<=`` when lhs - rhs <= that bound,
 and a strict ``<`` when lhs < rhs on the measured values (its significance in SEs is

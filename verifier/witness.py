@@ -1,0 +1,507 @@
+"""The witness checker: each theorem's statement checked on measured values.
+
+A registry ``witness`` entry (format in numerics/witness/base.py) names the measured
+quantities, the observables that measure them, the parameter points and the claim.
+This module
+
+1. validates the entry (``problems``): fields, observable names and outputs, kernel
+   string, and the *link*: substituting each measured name's ``reads`` expression into
+   ``claim`` must give the theorem's goal (or the fact's proposition), side by side up to
+   polynomial normalisation, or as the same relation up to a positive rational factor.
+   The measurement is thereby tied to the statement by a check, not by a comment;
+2. runs it (``run``): measures every observable once per parameter point (cached by
+   observable, point, seed and size), evaluates both sides of the claim in floating
+   point with the measured values and propagates the standard errors linearly;
+3. reports PASS / FINDING / FAIL / ERROR per entry, writes build/witness.json and one
+   plot per observable (``write_report``).
+
+Untrusted with respect to proofs: nothing here decides that a theorem is proved.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from verifier.expr import ParseError, parse_prop, parse_term, show, show_prop, substitute, variables_of
+
+ENTRY_KEYS = {"measure": True, "kernel": True, "params": True, "sweep": False, "seed": True,
+              "claim": True, "tolerance": True, "justification": True, "test": True, "note": False}
+MEASURE_KEYS = {"observable": True, "output": True, "reads": True}
+TOL_KEYS = {"abs", "k_se"}
+PASS, FINDING, FAIL, ERROR, MISSING = "PASS", "FINDING", "FAIL", "ERROR", "MISSING"
+
+
+class WitnessError(ValueError):
+    def __init__(self, where, message):
+        super().__init__(f"{where}: {message}")
+        self.where, self.message = where, message
+
+
+# -- what to witness -----------------------------------------------------------
+
+def subjects(reg):
+    """Every (kind, id, vars, goal, witness) the suite must witness, theorems first."""
+    out = [("theorem", t.id, t.statement.vars, t.statement.goal, t.witness) for t in reg.theorems]
+    out += [("fact", f.id, f.vars, f.prop, f.witness) for f in reg.facts.values()]
+    return out
+
+
+def subject(reg, ident):
+    key = str(ident)
+    for s in subjects(reg):
+        if str(s[1]) == key:
+            return s
+    try:
+        t = reg.theorem(key)
+    except KeyError:
+        raise KeyError(f"no theorem or fact {ident!r}") from None
+    return ("theorem", t.id, t.statement.vars, t.statement.goal, t.witness)
+
+
+def _where(kind, ident):
+    return f"theorems[{ident}].witness" if kind == "theorem" else f"facts[{ident}].witness"
+
+
+# -- validation and the link to the statement ------------------------------------
+
+def _number(x, where):
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        raise WitnessError(where, f"expected a number, got {x!r}")
+    if not math.isfinite(x):
+        raise WitnessError(where, f"expected a finite number, got {x!r}")
+    return x
+
+
+@dataclass(frozen=True)
+class Spec:
+    measure: dict        # name -> (observable, output, reads IR)
+    kernel: str
+    params: dict
+    sweep: tuple
+    seed: object
+    claim: tuple         # relations over measured names and params
+    abs_tol: float
+    k_se: float
+    justification: str
+    test: str
+
+
+def parse_entry(kind, ident, variables, goal, w):
+    """Validate one entry; returns a Spec or raises WitnessError naming the field."""
+    where = _where(kind, ident)
+    if not isinstance(w, dict):
+        raise WitnessError(where, "missing" if w is None else "expected a mapping")
+    for k, required in ENTRY_KEYS.items():
+        if required and k not in w:
+            raise WitnessError(f"{where}.{k}", "missing")
+    for k in w:
+        if k not in ENTRY_KEYS:
+            raise WitnessError(f"{where}.{k}", f"unknown key (known: {', '.join(ENTRY_KEYS)})")
+    params = w["params"]
+    if not isinstance(params, dict):
+        raise WitnessError(f"{where}.params", "expected a mapping of numbers or lists of numbers")
+    for k, v in params.items():
+        if isinstance(v, list):
+            if not v:
+                raise WitnessError(f"{where}.params.{k}", "empty list")
+            for i, x in enumerate(v):
+                _number(x, f"{where}.params.{k}[{i}]")
+        else:
+            _number(v, f"{where}.params.{k}")
+    sweep = w.get("sweep") or []
+    if not isinstance(sweep, list) or any(not isinstance(p, str) for p in sweep):
+        raise WitnessError(f"{where}.sweep", "expected a list of parameter names")
+    for p in sweep:
+        if p not in params:
+            raise WitnessError(f"{where}.sweep", f"{p!r} is not a parameter")
+    seed = w["seed"]
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or seed < 0):
+        raise WitnessError(f"{where}.seed", f"expected a non-negative integer or null, got {seed!r}")
+    tol = w["tolerance"]
+    if not isinstance(tol, dict) or not tol or set(tol) - TOL_KEYS:
+        raise WitnessError(f"{where}.tolerance", "expected a mapping with keys abs and/or k_se")
+    abs_tol = _number(tol.get("abs", 0.0), f"{where}.tolerance.abs")
+    k_se = _number(tol.get("k_se", 0.0), f"{where}.tolerance.k_se")
+    if abs_tol < 0 or k_se < 0:
+        raise WitnessError(f"{where}.tolerance", "tolerances must be >= 0")
+    for k in ("kernel", "justification", "test"):
+        if not isinstance(w[k], str) or not w[k].strip():
+            raise WitnessError(f"{where}.{k}", "expected a non-empty string")
+    if not isinstance(w["measure"], dict) or not w["measure"]:
+        raise WitnessError(f"{where}.measure", "expected a mapping name -> {observable, output, reads}")
+    measure = {}
+    for name, m in w["measure"].items():
+        mw = f"{where}.measure.{name}"
+        if not str(name).isidentifier() or name in params:
+            raise WitnessError(mw, "a measured name must be an identifier distinct from the params")
+        if not isinstance(m, dict):
+            raise WitnessError(mw, "expected a mapping with observable, output, reads")
+        for k, required in MEASURE_KEYS.items():
+            if required and k not in m:
+                raise WitnessError(f"{mw}.{k}", "missing")
+        for k in m:
+            if k not in MEASURE_KEYS:
+                raise WitnessError(f"{mw}.{k}", "unknown key")
+        try:
+            reads = parse_term(str(m["reads"]), list(variables), f"{mw}.reads")
+        except ParseError as exc:
+            raise WitnessError(exc.where, exc.message) from None
+        measure[name] = (str(m["observable"]), str(m["output"]), reads)
+    names = list(measure) + list(params)
+    try:
+        claim = parse_prop(str(w["claim"]), names, f"{where}.claim")
+    except ParseError as exc:
+        raise WitnessError(exc.where, exc.message) from None
+    used = set()
+    for rel in claim:
+        variables_of(rel[2], used)
+        variables_of(rel[3], used)
+    unused = [n for n in measure if n not in used]
+    if unused:
+        raise WitnessError(f"{where}.claim", f"does not use the measured name(s) {', '.join(unused)}")
+    stray = [p for p in params if p in used and p not in variables]
+    if stray:
+        raise WitnessError(f"{where}.claim", f"parameter(s) {', '.join(stray)} are not variables "
+                           f"of the statement, so they cannot stand in it")
+    spec = Spec(measure, w["kernel"], params, tuple(sweep), seed, claim, float(abs_tol), float(k_se),
+                w["justification"], w["test"])
+    link(spec, goal, where)
+    return spec
+
+
+def _sym(e, table):
+    from verifier.sympy_backend import to_sympy
+    return to_sympy(e, table, evaluate=True)
+
+
+def link(spec, goal, where):
+    """Substituting ``reads`` into the claim must give the goal (see module doc)."""
+    import sympy
+
+    sub = tuple(("rel", r[1], substitute(r[2], {n: m[2] for n, m in spec.measure.items()}),
+                 substitute(r[3], {n: m[2] for n, m in spec.measure.items()})) for r in spec.claim)
+    if len(sub) != len(goal):
+        raise WitnessError(f"{where}.claim", f"has {len(sub)} relation(s); the statement has {len(goal)}")
+    names = set()
+    for r in tuple(sub) + tuple(goal):
+        variables_of(r[2], names)
+        variables_of(r[3], names)
+    table = {n: sympy.Symbol(n, real=True) for n in sorted(names)}
+    flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "="}
+    for i, (c, g) in enumerate(zip(sub, goal)):
+        cl, cr, gl, gr = (_sym(x, table) for x in (c[2], c[3], g[2], g[3]))
+        same = lambda a, b: sympy.simplify(sympy.expand(a - b)) == 0  # noqa: E731
+        if c[1] == g[1] and same(cl, gl) and same(cr, gr):
+            continue
+        if flip[c[1]] == g[1] and same(cl, gr) and same(cr, gl):
+            continue
+        dc, dg = sympy.expand(cl - cr), sympy.expand(gl - gr)
+        if dg != 0 and dc != 0:
+            q = sympy.simplify(dc / dg)
+            if q.is_Rational and q != 0:
+                if (c[1] == g[1] and (q > 0 or c[1] == "=")) or (flip[c[1]] == g[1] and q < 0):
+                    continue
+        raise WitnessError(f"{where}.claim", "with each measured name replaced by its `reads`, the claim "
+                           f"relation {i + 1} reads {show_prop((c,))}, which is not the statement's "
+                           f"{show_prop((g,))}")
+
+
+def problems(reg):
+    """Every missing or invalid witness entry, as 'where: message' strings."""
+    from numerics.witness import load_all
+
+    observables = load_all()
+    out = []
+    for kind, ident, variables, goal, w in subjects(reg):
+        try:
+            spec = parse_entry(kind, ident, variables, goal, w)
+        except WitnessError as exc:
+            out.append(str(exc))
+            continue
+        where = _where(kind, ident)
+        kernels = []
+        for name, (obs, output, _) in spec.measure.items():
+            o = observables.get(obs)
+            if o is None:
+                out.append(f"{where}.measure.{name}.observable: unknown observable {obs!r}")
+            elif output not in o.outputs:
+                out.append(f"{where}.measure.{name}.output: {obs} has no output {output!r} "
+                           f"(outputs: {', '.join(o.outputs)})")
+            elif o.kernel not in kernels:
+                kernels.append(o.kernel)
+        if kernels and spec.kernel != "; ".join(kernels):
+            out.append(f"{where}.kernel: {spec.kernel!r} is not the observables' kernel "
+                       f"{'; '.join(kernels)!r}")
+    return out
+
+
+def coverage(reg):
+    subs = subjects(reg)
+    th = [s for s in subs if s[0] == "theorem"]
+    fa = [s for s in subs if s[0] == "fact"]
+    return {"theorems": (sum(s[4] is not None for s in th), len(th)),
+            "facts": (sum(s[4] is not None for s in fa), len(fa))}
+
+
+# -- evaluation ----------------------------------------------------------------
+
+def _eval(e, env):
+    op = e[0]
+    if op == "num":
+        return float(e[1])
+    if op == "var":
+        return env[e[1]]
+    if op == "neg":
+        return -_eval(e[1], env)
+    a = _eval(e[1], env)
+    if op == "pow":
+        return a ** int(e[2])
+    b = _eval(e[2], env)
+    if op == "add":
+        return a + b
+    if op == "sub":
+        return a - b
+    if op == "mul":
+        return a * b
+    if op == "div":
+        if b == 0:
+            raise ZeroDivisionError("division by a measured zero")
+        return a / b
+    if op == "rpow":
+        if a <= 0:
+            raise ValueError(f"rpow of a non-positive base {a}")
+        return a ** b
+    raise ValueError(f"cannot evaluate node {op!r}")
+
+
+_CACHE: dict = {}
+
+
+def _measure(obs_name, point, seed, quick):
+    from numerics.witness import get
+
+    key = (obs_name, json.dumps(point, sort_keys=True), seed, bool(quick))
+    if key not in _CACHE:
+        t0 = time.perf_counter()
+        m = get(obs_name).measure(point, seed, quick)
+        _CACHE[key] = (m, time.perf_counter() - t0)
+    return _CACHE[key]
+
+
+def clear_cache():
+    _CACHE.clear()
+
+
+def points(spec):
+    names = list(spec.sweep)
+    grids = [spec.params[n] if isinstance(spec.params[n], list) else [spec.params[n]] for n in names]
+    for combo in itertools.product(*grids):
+        p = dict(spec.params)
+        p.update(zip(names, combo))
+        yield p
+
+
+@dataclass
+class Result:
+    kind: str
+    id: object
+    status: str
+    claim: str = ""
+    kernel: str = ""
+    tolerance: dict = field(default_factory=dict)
+    justification: str = ""
+    test: str = ""
+    points: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    error: str = ""
+    seconds: float = 0.0
+    quick: bool = False
+
+    def to_json(self):
+        return asdict(self)
+
+
+def _check_point(spec, point, quick):
+    measured, findings, sources = {}, [], {}
+    for name, (obs, output, reads) in spec.measure.items():
+        m, secs = _measure(obs, point, spec.seed, quick)
+        v = m.values[output]
+        measured[name] = {"observable": obs, "output": output, "reads": show(reads), "value": v.value,
+                          "se": v.se, "seconds": round(secs, 4)}
+        sources.setdefault((obs, output), []).append(name)
+        if m.finding and m.finding not in findings:
+            findings.append(m.finding)
+    env = {k: float(v) for k, v in point.items() if not isinstance(v, list)}
+    env.update({n: d["value"] for n, d in measured.items()})
+    rels = []
+    for rel in spec.claim:
+        op, l, r = rel[1], rel[2], rel[3]
+        lhs, rhs = _eval(l, env), _eval(r, env)
+        diff = lhs - rhs
+
+        def diff_at(e2):
+            return _eval(l, e2) - _eval(r, e2)
+        var = 0.0
+        for names in sources.values():            # one derivative per independent measurement
+            se = measured[names[0]]["se"]
+            if se == 0:
+                continue
+            h = 1e-6 * max(1.0, abs(env[names[0]]))
+            up, dn = dict(env), dict(env)
+            for n in names:
+                up[n] += h
+                dn[n] -= h
+            var += ((diff_at(up) - diff_at(dn)) / (2 * h) * se) ** 2
+        se = math.sqrt(var)
+        tol = max(spec.abs_tol, spec.k_se * se)
+        if op == "=":
+            ok = abs(diff) <= tol
+        elif op in ("<=", ">="):
+            ok = (diff if op == "<=" else -diff) <= tol
+        else:
+            ok = (diff if op == "<" else -diff) < 0
+        signif = (abs(diff) / se) if se > 0 else None
+        alone = None                               # a side that is one measured name: its prediction
+        if l[0] == "var" and l[1] in measured:
+            alone = (l[1], rhs)
+        elif r[0] == "var" and r[1] in measured:
+            alone = (r[1], lhs)
+        rels.append({"relation": show_prop((rel,)), "op": op, "lhs": lhs, "rhs": rhs, "diff": diff,
+                     "se": se, "tol": tol, "ok": bool(ok),
+                     "margin_in_se": signif if op != "=" else None,
+                     "measured_side": alone[0] if alone else None,
+                     "predicted": alone[1] if alone else None})
+    return {"params": point, "measured": measured, "relations": rels,
+            "ok": all(r["ok"] for r in rels)}, findings
+
+
+def run(reg, ident, quick=False):
+    """Run one entry (theorem id/name or fact id); never raises for a bad measurement."""
+    kind, key, variables, goal, w = subject(reg, ident)
+    res = Result(kind, key, MISSING, quick=quick)
+    if w is None:
+        res.error = f"{_where(kind, key)}: missing"
+        return res
+    t0 = time.perf_counter()
+    try:
+        spec = parse_entry(kind, key, variables, goal, w)
+    except WitnessError as exc:
+        res.status, res.error = ERROR, str(exc)
+        return res
+    res.claim, res.kernel, res.justification, res.test = (show_prop(spec.claim), spec.kernel,
+                                                           spec.justification, spec.test)
+    res.tolerance = {"abs": spec.abs_tol, "k_se": spec.k_se}
+    try:
+        for p in points(spec):
+            row, findings = _check_point(spec, p, quick)
+            res.points.append(row)
+            res.findings += [f for f in findings if f not in res.findings]
+    except Exception as exc:  # a kernel's ValueError, a bad observable: reported, not hidden
+        res.status, res.error = ERROR, f"{type(exc).__name__}: {exc}"
+        res.seconds = time.perf_counter() - t0
+        return res
+    ok = all(r["ok"] for r in res.points)
+    res.status = PASS if ok else (FINDING if res.findings else FAIL)
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def run_all(reg, quick=False, only=None, progress=None):
+    out = []
+    for kind, ident, *_ in subjects(reg):
+        if only is not None and str(ident) not in only:
+            continue
+        out.append(run(reg, ident, quick=quick))
+        if progress:
+            progress(ident)
+    return out
+
+
+def summary(results):
+    from collections import Counter
+    c = Counter((r.kind, r.status) for r in results)
+    return {kind: {st: c[(kind, st)] for st in (PASS, FINDING, FAIL, ERROR, MISSING) if c[(kind, st)]}
+            for kind in ("theorem", "fact")}
+
+
+# -- report and plots -------------------------------------------------------------
+
+def write_report(results, out_dir, seconds=None, plots=True):
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    doc = {"summary": summary(results), "seconds": seconds,
+           "results": [r.to_json() for r in results]}
+    path = out_dir / "witness.json"
+    path.write_text(json.dumps(doc, indent=1, default=float) + "\n", encoding="utf-8")
+    written = [path]
+    if plots:
+        written += plot_observables(results, out_dir / "witness")
+    return written
+
+
+def load_report(out_dir):
+    path = Path(out_dir) / "witness.json"
+    if not path.exists():
+        return None
+    return {str(r["id"]): r for r in json.loads(path.read_text(encoding="utf-8"))["results"]}
+
+
+def _series(results):
+    """(observable, output, swept H) -> measured values and the statement's value, over entries."""
+    series = {}
+    for r in results:
+        for row in r.points:
+            xs = [k for k in ("H", "h") if isinstance(row["params"].get(k), (int, float))]
+            if not xs:
+                continue
+            for rel in row["relations"]:
+                name = rel.get("measured_side")
+                if rel["op"] != "=" or name is None:
+                    continue
+                d = row["measured"][name]
+                s = series.setdefault((d["observable"], d["output"], xs[0]),
+                                      {"x": [], "y": [], "se": [], "pred": []})
+                s["x"].append(row["params"][xs[0]])
+                s["y"].append(d["value"])
+                s["se"].append(d["se"])
+                s["pred"].append(rel["predicted"])
+    return series
+
+
+def plot_observables(results, plot_dir):
+    """One PNG per observable output: measured value against H, the statement's value as a line."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plot_dir = Path(plot_dir)
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for (obs, output, x), s in sorted(_series(results).items()):
+        seen, xs, ys, es, ps = set(), [], [], [], []
+        for xi, yi, ei, pi in zip(s["x"], s["y"], s["se"], s["pred"]):
+            if (xi, yi) in seen:
+                continue
+            seen.add((xi, yi))
+            xs.append(xi), ys.append(yi), es.append(ei), ps.append(pi)
+        order = sorted(range(len(xs)), key=lambda i: xs[i])
+        fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=110)
+        ax.errorbar([xs[i] for i in order], [ys[i] for i in order], yerr=[2 * es[i] for i in order],
+                    fmt="o", ms=4, capsize=3, label="measured (±2 SE)")
+        ax.plot([xs[i] for i in order], [ps[i] for i in order], "-", lw=1, color="C3",
+                label="statement's value")
+        ax.set_xlabel(x)
+        ax.set_ylabel(f"{output}")
+        ax.set_title(f"{obs}: {output} against {x}", fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = plot_dir / f"{obs}__{output}.png"
+        fig.savefig(path)
+        plt.close(fig)
+        written.append(path)
+    return written

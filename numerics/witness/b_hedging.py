@@ -244,7 +244,7 @@ def _matched_curvature(params, quick, H):
 _BOUND_FINDING = ("the bound C_hedge >= rho^2/4 C_curv is not supported: measured C_hedge = {ch:.3g} "
                   "(prefactor of Var(P&L/T) ~ C T^(2H-1)) against rho^2/4 C_curv = {b:.3g} (C_curv = "
                   "{cc:.3g}, prefactor of the matched rough Heston smile curvature) at H = {H}; the two "
-                  "coefficients have different units (price^2/time^2 vs 1/vol), so the inequality "
+                  "coefficients have different units (Var(P&L/T): price^2 per time^2; curvature: vol per unit log-moneyness^2), so the inequality "
                   "depends on the units and the model scale")
 
 

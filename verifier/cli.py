@@ -67,6 +67,8 @@ def cmd_verify(args):
     except ValueError as exc:
         print(f"roughatlas verify: {exc}", file=sys.stderr)
         return FAIL
+    if not args.only:
+        _registry_extras(reg, summary)
     if args.json:
         out = {"summary": summary, "theorems": [_json_row(r) for r in rows],
                "duplicates": pipeline.duplicate_groups(reg)}
@@ -74,6 +76,38 @@ def cmd_verify(args):
         return OK if summary["all_ok"] else FAIL
     _print_summary(reg, rows, summary)
     return OK if summary["all_ok"] else FAIL
+
+
+def _registry_extras(reg, summary):
+    """Witness entries (present, valid, tied to their statements) and the numeric claims."""
+    from verifier import claims, witness
+
+    cov = witness.coverage(reg)
+    probs = witness.problems(reg)
+    ds = claims.decide_all(reg.claims)
+    summary["witness_entries"] = {k: {"present": a, "total": b} for k, (a, b) in cov.items()}
+    summary["witness_problems"] = probs
+    summary["claims"] = {"total": len(ds), "correct": sum(d.verdict == "correct" for d in ds),
+                         "incorrect": sum(d.verdict == "incorrect" for d in ds),
+                         "undecided": sum(d.verdict == "undecided" for d in ds),
+                         "stale_markings": [d.claim.id for d in ds if not d.agrees]}
+    summary["all_ok"] = bool(summary["all_ok"] and not probs and all(d.agrees for d in ds))
+
+
+def _print_extras(s):
+    if "witness_entries" not in s:
+        return
+    w, c = s["witness_entries"], s["claims"]
+    print(f"witness entries: theorems {w['theorems']['present']}/{w['theorems']['total']}, "
+          f"facts {w['facts']['present']}/{w['facts']['total']}, {len(s['witness_problems'])} problem(s) "
+          "(run them: make witness)")
+    for msg in s["witness_problems"][:20]:
+        print(f"  WITNESS {msg}")
+    if len(s["witness_problems"]) > 20:
+        print(f"  ... and {len(s['witness_problems']) - 20} more")
+    print(f"numeric claims: {c['total']} decided by interval arithmetic: {c['correct']} correct, "
+          f"{c['incorrect']} incorrect, {c['undecided']} undecided"
+          + (f"; stale markings: {', '.join(c['stale_markings'])}" if c["stale_markings"] else ""))
 
 
 def _json_row(r):
@@ -115,7 +149,10 @@ def _print_summary(reg, rows, s):
             if r["printed"] and not r["printed"]["consistent"]:
                 why.append(f"printed statement marked {r['status_printed']} but Z3 says {r['printed']['z3']}")
         print(f"NOT OK  {r['id']:>3} {r['name']}: " + "; ".join(w for w in why if w))
-    print("RESULT: " + ("all theorems proved" if s["all_ok"] else f"{len(bad)} theorem(s) not proved"))
+    _print_extras(s)
+    extra_bad = bool(s.get("witness_problems")) or bool(s.get("claims", {}).get("stale_markings"))
+    print("RESULT: " + ("all theorems proved" if not bad else f"{len(bad)} theorem(s) not proved")
+          + ("; registry witness/claims problems above" if extra_bad else ""))
 
 
 # -- list / search / show ------------------------------------------------------

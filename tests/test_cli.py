@@ -99,3 +99,27 @@ def test_duplicates_listed(capsys):
     main(["duplicates"])
     out = capsys.readouterr().out
     assert "16 group(s)" in out and "7 kernel_integrable = 11 volterra_alpha_gt_neg" in out
+
+
+def test_verify_reports_witness_coverage_and_claims(verify_json):
+    _, data = verify_json
+    s = data["summary"]
+    assert s["witness_entries"] == {"theorems": {"present": 125, "total": 125},
+                                    "facts": {"present": 17, "total": 17}}
+    assert s["witness_problems"] == []
+    assert s["claims"]["total"] == s["claims"]["correct"] + s["claims"]["incorrect"]
+    assert s["claims"]["stale_markings"] == []
+
+
+def test_verify_fails_on_missing_witness(tmp_path, capsys):
+    """Removing one theorem's witness entry makes verify exit 1, naming the theorem."""
+    import yaml
+    data = yaml.safe_load((ROOT / "theorem_index.yaml").read_text())
+    next(t for t in data["theorems"] if t["id"] == 7).pop("witness")
+    data["claims"][0]["verdict"] = "correct"              # and a stale claim marking
+    bad = tmp_path / "r.yaml"
+    bad.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    assert main(["--registry", str(bad), "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "WITNESS theorems[7].witness: missing" in out
+    assert f"stale markings: {data['claims'][0]['id']}" in out

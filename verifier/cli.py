@@ -400,15 +400,17 @@ def cmd_coq_build(args):
     if bad:
         print("coq/ is stale; compiling the export generated from the registry "
               f"({len(bad)} file(s) differ on disk; run: roughatlas export coq)", file=sys.stderr)
-    rep = coqbuild.build(ex, jobs=args.jobs)
+    rep = coqbuild.build(ex, jobs=args.jobs, mode="modules" if args.modules else "bundle")
     if not rep.get("available"):
         print(f"Coq build: skipped ({rep['reason']})")
         return OK if args.if_available else FAIL
     if args.json:
         print(json.dumps(rep, indent=2))
     else:
-        print(f"Coq build: coqc {rep['coqc']}, {len(rep['modules'])} modules, {rep['jobs']} jobs, "
-              f"{rep['seconds']:.1f} s: PROVED {rep['proved']}, ERROR {rep['errors']}")
+        how = ("each module separately" if rep["mode"] == "modules" else
+               "the part modules as one bundle")
+        print(f"Coq build: coqc {rep['coqc']}, {len(rep['modules'])} modules ({how}), "
+              f"{rep['jobs']} jobs, {rep['seconds']:.1f} s: PROVED {rep['proved']}, ERROR {rep['errors']}")
         if not rep["audit"]["ok"]:
             print("  axiom audit did not run (Audit.v was not compiled)")
         print(f"  axioms (Print Assumptions of every theorem): standard library "
@@ -494,6 +496,8 @@ def build_parser():
     ex.set_defaults(fn=cmd_export)
     cb = sub.add_parser("coq-build", help="compile coq/ with coqc: per-theorem PROVED/ERROR, axioms")
     cb.add_argument("--jobs", type=int, default=2, help="parallel coqc processes (default: 2)")
+    cb.add_argument("--modules", action="store_true",
+                    help="compile every module file separately, as coq_makefile would (slower)")
     cb.add_argument("--json", action="store_true")
     cb.add_argument("--if-available", action="store_true", help="exit 0 when coqc is missing")
     cb.set_defaults(fn=cmd_coq_build)

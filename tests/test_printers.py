@@ -60,9 +60,9 @@ def test_relations(text, want_lean, want_coq):
 
 
 def test_inverse_style_for_proof_terms():
-    e = parse_term("C/n + 1/2", ["C", "n"])
-    assert lean(e, "inv") == "C * n⁻¹ + 1/2"
-    assert coq(e, "inv") == "C * (/ n) + 1/2"
+    e = parse_term("C/n + 1/2 + C**2/4", ["C", "n"])
+    assert lean(e, "inv") == "C * n⁻¹ + 1/2 + C ^ 2 / 4"
+    assert coq(e, "inv") == "C * (/ n) + 1/2 + C ^ 2 / 4"
 
 
 @pytest.mark.parametrize("printer", [Lean4Printer, CoqPrinter])

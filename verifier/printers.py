@@ -104,7 +104,7 @@ class _TargetPrinter(StrPrinter):
             return f"{args[0]}/{args[1].base}", MUL          # a literal fraction: 1/2
         out = self.wrap(args[0], MUL)
         for a in args[1:]:
-            if _is_inverse(a) and self._settings["inv_style"] == "div":
+            if _is_inverse(a) and (self._settings["inv_style"] == "div" or a.base.is_number):
                 out += " / " + self.wrap(a.base, MUL, strict=True)
             else:
                 out += " * " + self.wrap(a, MUL, strict=True)
@@ -170,7 +170,8 @@ class CoqPrinter(_TargetPrinter):
 
 def lean(e, inv_style="div"):
     """Lean text of an IR term or relation.  ``inv_style="inv"`` writes a division by
-    a non-literal as ``a * b⁻¹`` (the form proofs rewrite goals into)."""
+    a non-constant as ``a * b⁻¹`` (the form proofs rewrite goals into); a division by
+    a number stays ``a / 4`` (linarith clears numeral denominators itself)."""
     return Lean4Printer({"inv_style": inv_style}).doprint(to_sympy(e, evaluate=False))
 
 

@@ -39,7 +39,7 @@ theorem rho_sq_quarter_pos (rho : ℝ) (hrho_neg : rho < 0) :
 theorem hedge_bound_pos (rho Cc : ℝ) (hrho_neg : rho < 0) (hCc_pos : 0 < Cc) :
     0 < rho ^ 2 / 4 * Cc := by
   have t_77 := rho_sq_quarter_pos rho hrho_neg
-  have p_1 : 0 < (Cc) * (rho ^ 2 * 4⁻¹) := mul_pos (by linarith) (by linarith)
+  have p_1 : 0 < (Cc) * (rho ^ 2 / 4) := mul_pos (by linarith) (by linarith)
   nlinarith [p_1]
 
 /-- Theorem 79 (registry id 79, `curvature_predicts_hedge_bound`, paper method: nlinarith). Printed:
@@ -47,7 +47,7 @@ theorem hedge_bound_pos (rho Cc : ℝ) (hrho_neg : rho < 0) (hCc_pos : 0 < Cc) :
 theorem curvature_predicts_hedge_bound (rho C1 C2 : ℝ) (hC_lt : C1 < C2) (hrho_neg : rho < 0) :
     rho ^ 2 / 4 * C1 < rho ^ 2 / 4 * C2 := by
   have t_77 := rho_sq_quarter_pos rho hrho_neg
-  have p_1 : 0 < (C2 - C1) * (rho ^ 2 * 4⁻¹) := mul_pos (by linarith) (by linarith)
+  have p_1 : 0 < (C2 - C1) * (rho ^ 2 / 4) := mul_pos (by linarith) (by linarith)
   nlinarith [p_1]
 
 /-- Theorem 80 (registry id 80, `leverage_tightens_bound`, paper method: nlinarith). Printed:

@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMPS := .stamps
 PYX := $(wildcard numerics/*.pyx numerics/*.pxd)
 
-.PHONY: all venv build verify test test-fast witness index bench lean serve certify clean
+.PHONY: all venv build verify test test-fast witness index bench lean serve certify export clean
 
 all: verify
 
@@ -26,8 +26,15 @@ $(STAMPS)/build: $(STAMPS)/venv setup.py pyproject.toml $(PYX)
 
 verify: build
 	$(PY) -m verifier certify --check
+	$(PY) -m verifier export lean --check
+	$(PY) -m verifier export coq --check
+	$(PY) -m verifier coq-build --if-available
 	$(PY) -m verifier verify
 	$(PY) -m verifier mutants
+	$(PY) -m verifier lean-build --if-available
+
+export: build
+	$(PY) -m verifier export all
 
 certify: build
 	$(PY) -m verifier certify

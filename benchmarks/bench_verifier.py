@@ -2,13 +2,17 @@
 
 Targets (issue 2): whole verify of 125 theorems <= 3 s; kernel re-check <= 0.5 s.
 The reference in the same run is Z3 proving the same 125 statements.
+Issue 3: both exports (Lean + Coq) <= 1 s, reference the kernel re-check; compiling the
+Coq export with coqc (2 jobs) <= 15 s, reference the same compile with 1 job.
 """
+import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
 from benchmarks.harness import Reference, Workload
-from verifier import kernel, pipeline, z3backend
+from verifier import coqbuild, export, kernel, pipeline, z3backend
 from verifier.registry import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +44,31 @@ def verify_cli():
                    capture_output=True)
 
 
+def export_both():
+    export.export_lean(_REG)
+    export.export_coq(_REG)
+
+
+def _coq_compile(jobs):
+    ex = export.export_coq(_REG)
+    with tempfile.TemporaryDirectory() as tmp:
+        rep = coqbuild.build(ex, jobs=jobs, out_dir=Path(tmp) / "coq", report_path=Path(tmp) / "r.json")
+    assert rep["proved"] == len(_REG.theorems)
+
+
+_COQC = shutil.which("coqc")
+_NO_COQ = "coqc not installed"
+
+
 WORKLOADS = [
     Workload("verifier: kernel re-check, 125 certificates", kernel_all,
              [Reference("Z3 proving the same 125", z3_all)], target="<= 0.5 s"),
     Workload("verifier: verify all (in process)", verify_all, [], target="<= 3 s", repeat=3),
     Workload("verifier: `roughatlas verify` (fresh process)", verify_cli, [], target="<= 3 s",
              repeat=3, note="includes Python, SymPy and Z3 start-up"),
+    Workload("export: Lean + Coq, 125 theorems", export_both,
+             [Reference("kernel re-check, 125 certificates", kernel_all)], target="<= 1 s"),
+    Workload("coq: coqc on the export, 2 jobs", (lambda: _coq_compile(2)) if _COQC else (lambda: None),
+             [Reference("the same with 1 job", (lambda: _coq_compile(1)) if _COQC else None, _NO_COQ)],
+             target="<= 15 s", repeat=1, note="" if _COQC else "coqc not installed: not measured"),
 ]

@@ -403,4 +403,16 @@ def coq_source(claims):
         prec = 200 if _size(c.expr) > 200 else 60      # big data expressions need more bits
         lines.append("Proof. lra. Qed." if exact_q else f"Proof. interval with (i_prec {prec}). Qed.")
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(w for line in lines for w in _wrap(line)) + "\n"
+
+
+def _wrap(line, width=100, indent="    "):
+    """Break a long line at spaces (Coq ignores line breaks inside terms and comments)."""
+    out, cur = [], line
+    while len(cur) > width:
+        cut = cur.rfind(" ", len(indent) + 1, width)
+        if cut <= len(indent):
+            break
+        out.append(cur[:cut].rstrip())
+        cur = indent + cur[cut + 1:]
+    return out + [cur]

@@ -10,6 +10,9 @@
     roughatlas duplicates                        theorems that state the same thing
     roughatlas witness ID ... | --all [--quick]  measure and check the numerical witnesses
     roughatlas claims [--json] [--incorrect]     the paper's numeric claims, decided by intervals
+    roughatlas export lean|coq|all [--check]     write lean/ and coq/ (or fail naming stale files)
+    roughatlas coq-build [--jobs N]              compile coq/ with coqc; per-theorem PROVED / ERROR
+    roughatlas lean-build [--if-available]       lake build + axiom audit, where a toolchain exists
 
 Exit status: 0 when everything asked for holds, 1 when something is not proved
 (or is vacuous, or stale), 2 for bad input (invalid registry, unknown theorem).
@@ -67,6 +70,10 @@ def cmd_verify(args):
     except ValueError as exc:
         print(f"roughatlas verify: {exc}", file=sys.stderr)
         return FAIL
+    exp, exp_summary = _export_statuses(reg)
+    for r in rows:
+        r.update(exp.get(r["id"], {}))
+    summary["exports"] = exp_summary
     if not args.only:
         _registry_extras(reg, summary)
     if args.json:
@@ -112,7 +119,8 @@ def _print_extras(s):
 
 def _json_row(r):
     keys = ("id", "name", "lean_name", "part", "status_printed", "kernel", "kernel_note", "z3",
-            "z3_note", "sympy", "sympy_note", "vacuity", "vacuity_model", "printed")
+            "z3_note", "sympy", "sympy_note", "vacuity", "vacuity_model", "printed", "lean",
+            "lean_note", "coq", "coq_note")
     return {k: r.get(k) for k in keys if k in r}
 
 
@@ -150,6 +158,9 @@ def _print_summary(reg, rows, s):
                 why.append(f"printed statement marked {r['status_printed']} but Z3 says {r['printed']['z3']}")
         print(f"NOT OK  {r['id']:>3} {r['name']}: " + "; ".join(w for w in why if w))
     _print_extras(s)
+    e = s.get("exports")
+    if e:
+        print(f"exports: Lean {e['lean']}   Coq {e['coq']}")
     extra_bad = bool(s.get("witness_problems")) or bool(s.get("claims", {}).get("stale_markings"))
     print("RESULT: " + ("all theorems proved" if not bad else f"{len(bad)} theorem(s) not proved")
           + ("; registry witness/claims problems above" if extra_bad else ""))
@@ -276,6 +287,10 @@ def cmd_show(args):
                        (f" ({r['sympy_note']})" if r["sympy_note"] else ""))
     print(f"               SymPy {sy}")
     print(f"               vacuity {r['vacuity']}{mtxt}")
+    exp, _ = _export_statuses(reg, only=t.id)
+    x = exp[t.id]
+    print(f"               Lean {x['lean']} ({x['lean_note']})")
+    print(f"               Coq {x['coq']}" + (f" ({x['coq_note']})" if x["coq_note"] else ""))
     dups = [g for g in pipeline.duplicate_groups(reg) if t.id in g]
     print(f"  Duplicates   {', '.join(str(x) for x in dups[0] if x != t.id) if dups else '—'}")
     _show_witness(reg, t.id, t.witness)
@@ -482,11 +497,140 @@ def cmd_claims(args):
         print(f"{len(ds)} claims: {len(ds) - n_inc - n_und} correct, {n_inc} incorrect, {n_und} undecided; "
               f"{sum(not d.agrees for d in ds)} marking(s) disagree   {secs * 1000:.0f} ms")
     return OK if all(d.agrees for d in ds) else FAIL
+# -- exports -------------------------------------------------------------------------
+
+def _export_statuses(reg, only=None):
+    """Per-theorem Lean (emitted / compiled / skipped) and Coq (PROVED / ERROR / not
+    compiled, from the last coqc run) statuses, and a one-line summary of each."""
+    from verifier import coqbuild, export, leanbuild
+    from verifier.printers import ExportError
+
+    out = {}
+    try:
+        lx, cx = export.export_lean(reg), export.export_coq(reg)
+    except (ExportError, ValueError) as exc:
+        note = f"export failed: {exc}"
+        for t in reg.theorems:
+            out[t.id] = {"lean": "skipped", "lean_note": note, "coq": "not compiled", "coq_note": note}
+        return out, {"lean": "export failed", "coq": "export failed"}
+    lean_fresh = not export.stale(lx)
+    ldig, cdig = coqbuild.export_digest(lx), coqbuild.export_digest(cx)
+    lrep, crep = leanbuild.load_report(), coqbuild.load_report()
+    for t in reg.theorems:
+        if only is not None and t.id != only:
+            continue
+        ls, ln = leanbuild.theorem_status(lrep, ldig, lean_fresh)
+        cs, cn = coqbuild.theorem_status(t.id, crep, cdig)
+        out[t.id] = {"lean": ls, "lean_note": ln, "coq": cs, "coq_note": cn}
+    counts = {}
+    for v in out.values():
+        counts.setdefault(("lean", v["lean"]), 0)
+        counts[("lean", v["lean"])] += 1
+        counts.setdefault(("coq", v["coq"]), 0)
+        counts[("coq", v["coq"])] += 1
+    summ = {k: ", ".join(f"{st} {n}" for (kk, st), n in sorted(counts.items()) if kk == k)
+            for k in ("lean", "coq")}
+    return out, summ
+
+
+def cmd_export(args):
+    from verifier import export
+    from verifier.printers import ExportError
+
+    reg = _registry(args)
+    targets = ["lean", "coq"] if args.target == "all" else [args.target]
+    code = OK
+    for target in targets:
+        t0 = time.perf_counter()
+        try:
+            ex = export.EXPORTERS[target](reg)
+        except (ExportError, ValueError) as exc:
+            print(f"roughatlas export {target}: {exc}", file=sys.stderr)
+            return BAD
+        where = ex.root.relative_to(export.ROOT) if ex.root.is_relative_to(export.ROOT) else ex.root
+        if args.check:
+            bad = export.stale(ex)
+            if bad:
+                print(f"{where}/ is stale ({len(bad)} file(s)); run: roughatlas export {target}",
+                      file=sys.stderr)
+                for rel, why in bad:
+                    print(f"  {where}/{rel}: {why}", file=sys.stderr)
+                code = FAIL
+            else:
+                print(f"{where}/ is current: {len(ex.files)} files, {len(reg.theorems)} theorems")
+        else:
+            removed = export.write(ex)
+            print(f"wrote {where}/: {len(ex.files)} files, {len(reg.theorems)} theorems "
+                  f"in {time.perf_counter() - t0:.2f} s" + (f" (removed {', '.join(removed)})" if removed else ""))
+    return code
+
+
+def cmd_coq_build(args):
+    from verifier import coqbuild, export
+
+    reg = _registry(args)
+    ex = export.export_coq(reg)
+    bad = export.stale(ex)
+    if bad:
+        print("coq/ is stale; compiling the export generated from the registry "
+              f"({len(bad)} file(s) differ on disk; run: roughatlas export coq)", file=sys.stderr)
+    rep = coqbuild.build(ex, jobs=args.jobs, mode="modules" if args.modules else "bundle")
+    if not rep.get("available"):
+        print(f"Coq build: skipped ({rep['reason']})")
+        return OK if args.if_available else FAIL
+    if args.json:
+        print(json.dumps(rep, indent=2))
+    else:
+        how = ("each module separately" if rep["mode"] == "modules" else
+               "the part modules as one bundle")
+        print(f"Coq build: coqc {rep['coqc']}, {len(rep['modules'])} modules ({how}), "
+              f"{rep['jobs']} jobs, {rep['seconds']:.1f} s: PROVED {rep['proved']}, ERROR {rep['errors']}")
+        if not rep["audit"]["ok"]:
+            print("  axiom audit did not run (Audit.v was not compiled)")
+        print(f"  axioms (Print Assumptions of every theorem): standard library "
+              f"{', '.join(rep['stdlib_axioms']) or 'none'}"
+              + (f"; other libraries {', '.join(rep['library_axioms'])}" if rep["library_axioms"] else ""))
+        print(f"  project axioms: {len(rep['project_axioms'])}"
+              + (f" {rep['project_axioms']}" if rep["project_axioms"] else "")
+              + f"; axiom/admit declarations in generated sources: {len(rep['axiom_declarations'])}")
+        for m, info in rep["modules"].items():
+            if not info["ok"]:
+                print(f"  FAILED {m}: {info['error'][:300]}")
+        for tid, row in rep["theorems"].items():
+            if row["status"] != "PROVED":
+                print(f"  ERROR theorem {tid}: {row['note'][:200]}")
+        print("  report: build/coq_report.json")
+    return OK if coqbuild.report_ok(rep) else FAIL
+
+
+def cmd_lean_build(args):
+    from verifier import coqbuild, export, leanbuild
+
+    reg = _registry(args)
+    ex = export.export_lean(reg)
+    if export.stale(ex):
+        print("lean/ is stale; run: roughatlas export lean", file=sys.stderr)
+        return FAIL
+    if leanbuild.find_lake() is None:
+        print(leanbuild.INSTALL)
+        print(f"Lean: {len(reg.theorems)} theorems emitted, 0 compiled")
+        return OK if args.if_available else FAIL
+    expected = [f"{export.LEAN_PACKAGE}.{t.lean_name}" for t in reg.theorems]
+    rep = leanbuild.build(expected, digest=coqbuild.export_digest(ex))
+    if rep["built"] and rep["audit_ok"]:
+        print(f"Lean build: compiled {len(reg.theorems)} theorems; axioms: {', '.join(rep['axioms']) or 'none'}"
+              f" ({rep['seconds']} s)")
+        return OK
+    print("Lean build: FAILED")
+    for p in rep["problems"][:20]:
+        print(f"  {p}")
+    return FAIL
 
 
 def _not_yet(name, issue):
     def run(args):
-        print(f"roughatlas {name}: not available yet (tracked in issue {issue})", file=sys.stderr)
+        where = f" (tracked in issue {issue})" if issue else " (the static HTML index is not built yet)"
+        print(f"roughatlas {name}: not available yet{where}", file=sys.stderr)
         return BAD
     return run
 
@@ -534,7 +678,22 @@ def build_parser():
     cl.add_argument("--incorrect", action="store_true", help="only the claims that are not correct")
     cl.add_argument("-v", "--verbose", action="store_true", help="show every claim's expression")
     cl.set_defaults(fn=cmd_claims)
-    for name, issue in (("index", 6), ("export", 3), ("lean-build", 3)):
+    ex = sub.add_parser("export", help="write the Lean and Coq exports (or check they are current)")
+    ex.add_argument("target", choices=("lean", "coq", "all"))
+    ex.add_argument("--check", action="store_true", help="exit 1 naming stale files; write nothing")
+    ex.set_defaults(fn=cmd_export)
+    cb = sub.add_parser("coq-build", help="compile coq/ with coqc: per-theorem PROVED/ERROR, axioms")
+    cb.add_argument("--jobs", type=int, default=2, help="parallel coqc processes (default: 2)")
+    cb.add_argument("--modules", action="store_true",
+                    help="compile every module file separately, as coq_makefile would (slower)")
+    cb.add_argument("--json", action="store_true")
+    cb.add_argument("--if-available", action="store_true", help="exit 0 when coqc is missing")
+    cb.set_defaults(fn=cmd_coq_build)
+    lb = sub.add_parser("lean-build", help="lake build + axiom audit where a Lean toolchain exists")
+    lb.add_argument("--if-available", action="store_true",
+                    help="exit 0 (reporting the skip) when there is no toolchain")
+    lb.set_defaults(fn=cmd_lean_build)
+    for name, issue in (("index", None),):
         x = sub.add_parser(name, help=f"(not available yet: issue {issue})")
         x.add_argument("rest", nargs="*")
         x.set_defaults(fn=_not_yet(name, issue))

@@ -3,13 +3,15 @@
 Stream of block ``j`` under the 64-bit ``seed``:
 
 * SplitMix64: ``sm(s, k) = mix64(s + (k + 1) * GOLDEN)`` (the k-th output of SplitMix64
-  started at s).  ``key = sm(seed, 0)``; the block's xoshiro256++ state is
-  ``(sm(key, 4j), sm(key, 4j + 1), sm(key, 4j + 2), sm(key, 4j + 3))``, i.e. the block
-  states are consecutive outputs of one SplitMix64 stream, never overlapping.
+  started at s).  ``key = sm(seed, 0)``; block j has 5 xoshiro256++ lanes, lane l's state
+  being ``sm(key, 20 j + 4 l + w)``, w = 0..3: the states of all lanes of all blocks are
+  consecutive outputs of one SplitMix64 stream, never overlapping.
 * xoshiro256++ (Blackman-Vigna) 64-bit outputs.
 * Standard normals by the 256-layer ziggurat (Marsaglia-Tsang, 52-bit magnitudes as in
-  NumPy): one 64-bit output gives the layer (8 bits), the sign (1 bit) and the magnitude
-  (52 bits); rejections draw further outputs (uniforms (u >> 11) 2^-53).
+  NumPy).  Round after round lanes 0..3 each give one candidate: layer (8 bits), sign (1 bit),
+  magnitude (52 bits).  Accepted candidates are output in (round, lane) order; the slow
+  steps (tail, wedge test) take their uniforms (u >> 11) 2^-53 from lane 4, and a failed
+  wedge test outputs nothing.  (numerics/src/normals.h steps lanes 0..3 as one vector.)
 """
 from __future__ import annotations
 
@@ -34,9 +36,12 @@ def splitmix(s, k):
     return mix64(s + (k + 1) * GOLDEN)
 
 
-def block_state(seed, block):
+LANES = 5
+
+
+def block_state(seed, block, lane):
     key = splitmix(seed, 0)
-    st = [splitmix(key, 4 * block + w) for w in range(4)]
+    st = [splitmix(key, 4 * LANES * block + 4 * lane + w) for w in range(4)]
     if not any(st):          # the all-zero state is a fixed point of xoshiro (probability 2^-256)
         st[0] = 1
     return st
@@ -60,8 +65,8 @@ def xoshiro_stream(state):
         s3 = _rotl(s3, 45)
 
 
-def raw(seed, block, n):
-    it = xoshiro_stream(block_state(seed, block))
+def raw(seed, block, lane, n):
+    it = xoshiro_stream(block_state(seed, block, lane))
     return np.array([next(it) for _ in range(n)], dtype=np.uint64)
 
 
@@ -101,33 +106,38 @@ def normals_block(seed, block, n):
     if _TABLES is None:
         _TABLES = ziggurat_tables()
     wi, ki, fi = _TABLES
-    it = xoshiro_stream(block_state(seed, block))
+    lanes = [xoshiro_stream(block_state(seed, block, lane)) for lane in range(LANES)]
+    spare = lanes[LANES - 1]
 
     def u01():
-        return (next(it) >> 11) * (1.0 / 9007199254740992.0)
+        return (next(spare) >> 11) * (1.0 / 9007199254740992.0)
 
-    out = np.empty(n)
-    for j in range(n):
-        while True:
-            r = next(it)
-            idx = r & 0xFF
-            r >>= 8
-            neg = r & 1
-            rabs = (r >> 1) & 0x000FFFFFFFFFFFFF
-            x = rabs * float(wi[idx])
-            if neg:
-                x = -x
-            if rabs < int(ki[idx]):
+    def candidate(r):
+        """The sample of candidate r, or None (a failed wedge test)."""
+        idx = r & 0xFF
+        neg = (r >> 8) & 1
+        m = (r >> 9) & 0x000FFFFFFFFFFFFF
+        x = m * float(wi[idx])
+        if neg:
+            x = -x
+        if m < int(ki[idx]):
+            return x
+        if idx == 0:                      # tail beyond r (Marsaglia's exponential method)
+            while True:
+                xx = -math.log1p(-u01()) / ZIG_R
+                yy = -math.log1p(-u01())
+                if yy + yy > xx * xx:
+                    return -(ZIG_R + xx) if neg else ZIG_R + xx
+        if (float(fi[idx - 1]) - float(fi[idx])) * u01() + float(fi[idx]) < math.exp(-0.5 * x * x):
+            return x
+        return None
+
+    out = []
+    while len(out) < n:
+        for r in [next(lanes[lane]) for lane in range(LANES - 1)]:
+            if len(out) == n:
                 break
-            if idx == 0:                      # tail beyond r (Marsaglia's exponential method)
-                while True:
-                    xx = -math.log1p(-u01()) / ZIG_R
-                    yy = -math.log1p(-u01())
-                    if yy + yy > xx * xx:
-                        break
-                x = -(ZIG_R + xx) if neg else ZIG_R + xx
-                break
-            if (float(fi[idx - 1]) - float(fi[idx])) * u01() + float(fi[idx]) < math.exp(-0.5 * x * x):
-                break
-        out[j] = x
-    return out
+            x = candidate(r)
+            if x is not None:
+                out.append(x)
+    return np.array(out, dtype=float)

@@ -24,7 +24,10 @@ def sample():
 
 @pytest.mark.parametrize("seed,block", [(0, 0), (1, 0), (12345, 7), ((1 << 64) - 1, 3), (99, 1 << 40)])
 def test_integer_stream_matches_python_twin(seed, block):
-    np.testing.assert_array_equal(_rng.raw(seed, block, 64), rng_ref.raw(seed, block, 64))
+    for lane in range(rng_ref.LANES):
+        np.testing.assert_array_equal(_rng.raw(seed, block, lane, 64), rng_ref.raw(seed, block, lane, 64))
+    with pytest.raises(ValueError, match="lane"):
+        _rng.raw(seed, block, rng_ref.LANES, 1)
 
 
 def test_xoshiro_reference_vector():

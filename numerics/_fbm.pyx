@@ -13,6 +13,8 @@ same arithmetic whatever the thread count.
 """
 from cython.parallel cimport prange
 
+from numerics._blocks cimport block_end, n_blocks
+
 from numerics._hybrid cimport near_terms
 
 
@@ -106,16 +108,11 @@ def hybrid(const double[:, :, ::1] z, const double[:, ::1] L, const double[::1] 
     (kappa+1)x(kappa+1) covariance of (dW, I_1..I_kappa); g: (n+1,) far weights (b_k dt)^alpha;
     writes dw (n, P) and y (n+1, P)."""
     cdef Py_ssize_t kappa1 = z.shape[0], n = z.shape[1], P = z.shape[2]
-    cdef Py_ssize_t b, nb, p0, p1
+    cdef Py_ssize_t b
     if L.shape[0] != kappa1 or L.shape[1] != kappa1 or g.shape[0] < n + 1:
         raise ValueError("hybrid: L or g has the wrong shape")
     if dw.shape[0] != n or dw.shape[1] != P or y.shape[0] != n + 1 or y.shape[1] != P:
         raise ValueError("hybrid: output shapes disagree with z")
-    nb = (P + PBLOCK - 1) // PBLOCK
     with nogil:
-        for b in prange(nb, num_threads=nthreads, schedule="static"):
-            p0 = b * PBLOCK
-            p1 = p0 + PBLOCK
-            if p1 > P:
-                p1 = P
-            _hybrid_block(z, L, g, scale, dw, y, p0, p1)
+        for b in prange(n_blocks(P, PBLOCK), num_threads=nthreads, schedule="static"):
+            _hybrid_block(z, L, g, scale, dw, y, b * PBLOCK, block_end(b, PBLOCK, P))

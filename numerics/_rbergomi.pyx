@@ -26,6 +26,7 @@ from cython.parallel cimport parallel, prange
 from libc.math cimport exp, sqrt
 from libc.stdlib cimport free, malloc
 
+from numerics._blocks cimport block_end, n_blocks
 from numerics._hybrid cimport near_terms
 from numerics._rng cimport fill_stream, u64
 
@@ -144,7 +145,7 @@ def simulate_normals(const double[:, :, ::1] z, const double[:, ::1] zb, const d
     _check_out(n, P, logs_T, intv, inta, v_out, logs_out)
     if n == 0 or P == 0:
         return
-    nbk = (P + CPB - 1) // CPB
+    nbk = n_blocks(P, CPB)
     with nogil, parallel(num_threads=nthreads if nbk > 1 else 1):
         dw = <double*>malloc(n * CPB * sizeof(double))
         if dw == NULL:
@@ -153,7 +154,7 @@ def simulate_normals(const double[:, :, ::1] z, const double[:, ::1] zb, const d
         else:
             for b in prange(nbk, schedule="static"):
                 p0 = b * CPB
-                w = P - p0 if P - p0 < CPB else CPB
+                w = block_end(b, CPB, P) - p0
                 _core(&m, &z[0, 0, p0], P, n * P, &zb[0, p0], P, w, dw, &logs_T[p0], &intv[p0], &inta[p0],
                       &v_out[0, p0] if keep else NULL, &logs_out[0, p0] if keep else NULL, P)
             free(dw)
@@ -180,7 +181,7 @@ def simulate_seeded(seed, Py_ssize_t n, const double[:, ::1] L, const double[::1
     if n == 0 or Ph == 0:
         return
     K = m.kappa + 2
-    nbk = (Ph + CPB - 1) // CPB
+    nbk = n_blocks(Ph, CPB)
     with nogil, parallel(num_threads=nthreads if nbk > 1 else 1):
         buf = <double*>malloc((K + 1) * n * CPB * sizeof(double))
         if buf == NULL:
@@ -190,7 +191,7 @@ def simulate_seeded(seed, Py_ssize_t n, const double[:, ::1] L, const double[::1
             dw = buf + K * n * CPB
             for b in prange(nbk, schedule="static"):
                 p0 = b * CPB
-                w = Ph - p0 if Ph - p0 < CPB else CPB
+                w = block_end(b, CPB, Ph) - p0
                 fill_stream(s, <u64>b, buf, K * n * w)
                 for ph in range(2 if antithetic else 1):
                     if ph == 1:

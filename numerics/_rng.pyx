@@ -17,6 +17,8 @@ on every machine.
 from cython.parallel cimport parallel, prange
 from libc.stdlib cimport free, malloc
 
+from numerics._blocks cimport block_end, n_blocks
+
 import numpy as np
 
 from numerics.rng_ref import ZIG_R, ziggurat_tables
@@ -109,13 +111,13 @@ def fill_pathblocks(seed, double[:, ::1] out, Py_ssize_t pblock, int nthreads=1)
         raise ValueError(f"pblock must be >= 1, got {pblock}")
     if R == 0 or P == 0:
         return
-    nb = (P + pblock - 1) // pblock
+    nb = n_blocks(P, pblock)
     with nogil, parallel(num_threads=nthreads if nb > 1 else 1):
         buf = <double*>malloc(R * pblock * sizeof(double))
         if buf != NULL:
             for b in prange(nb, schedule="static"):
                 p0 = b * pblock
-                w = P - p0 if P - p0 < pblock else pblock
+                w = block_end(b, pblock, P) - p0
                 fill_stream(s, <u64>b, buf, R * w)
                 for i in range(R):
                     for q in range(w):

@@ -23,6 +23,8 @@ requested, V on the grid.  Parallel over blocks of paths; each path's arithmetic
 same whatever the thread count.
 """
 from cython.parallel cimport prange
+
+from numerics._blocks cimport block_end, n_blocks
 from libc.math cimport sqrt
 from libc.stdlib cimport malloc, free
 
@@ -82,7 +84,7 @@ def simulate(const double[:, ::1] zw, const double[:, ::1] zb, const double[:, :
              int nthreads=1):
     """zw, zb: (n, P) standard normals; zi: (n, P) for the hybrid step or (0, 0) for plain Euler;
     c, gam: (m,) lift weights and speeds."""
-    cdef Py_ssize_t n = zw.shape[0], P = zw.shape[1], b, nbk, p0, p1
+    cdef Py_ssize_t n = zw.shape[0], P = zw.shape[1], b
     cdef bint keep = v_out.shape[0] > 0
     cdef int bad = 0
     if zb.shape[0] != n or zb.shape[1] != P or c.shape[0] != gam.shape[0] or c.shape[0] < 1 \
@@ -92,14 +94,9 @@ def simulate(const double[:, ::1] zw, const double[:, ::1] zb, const double[:, :
         raise ValueError("rough_heston_mc.simulate: zi has the wrong shape")
     if keep and (v_out.shape[0] != n + 1 or v_out.shape[1] != P):
         raise ValueError("rough_heston_mc.simulate: v_out has the wrong shape")
-    nbk = (P + PBLOCK - 1) // PBLOCK
     with nogil:
-        for b in prange(nbk, num_threads=nthreads, schedule="static"):
-            p0 = b * PBLOCK
-            p1 = p0 + PBLOCK
-            if p1 > P:
-                p1 = P
+        for b in prange(n_blocks(P, PBLOCK), num_threads=nthreads, schedule="static"):
             bad += _block(zw, zb, zi, a1, a2, c, gam, V0, kappa, theta, eta, rho, h, logs_T, intv, inta,
-                          v_out, keep, p0, p1)
+                          v_out, keep, b * PBLOCK, block_end(b, PBLOCK, P))
     if bad:
         raise MemoryError("rough_heston_mc.simulate: could not allocate the factor states")

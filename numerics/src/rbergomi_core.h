@@ -23,9 +23,9 @@
 #define RB_MAXW 64          /* paths per block (PBLOCK in _rbergomi.pyx), a multiple of 4 */
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define RB_CLONES __attribute__((target_clones("avx2", "default")))
+#define RB_CLONES __attribute__((target_clones("avx2", "default"), unused))
 #else
-#define RB_CLONES
+#define RB_CLONES __attribute__((unused))
 #endif
 
 typedef double rb_v4d __attribute__((vector_size(32)));
@@ -70,40 +70,55 @@ static void rb_far(const double *g, const double *dw, ptrdiff_t ld, ptrdiff_t i,
 
 
 /* exp on 4 lanes for |x| <= 708 (other lanes: fixed by the caller with libm exp):
- * x = n ln2 + r, |r| <= ln2 / 2 (Cody-Waite, ln2 split so that n * LN2_HI is exact),
- * exp(r) by its Taylor polynomial of degree 13 (truncation < 5e-18 relative), times 2^n
- * built in the exponent bits.  Relative error a few 1e-16. */
+ * x = (64 e + j) ln2 / 64 + r, |r| <= ln2 / 128 (Cody-Waite: LN2_64_HI has 21 trailing zero
+ * bits, so (64 e + j) LN2_64_HI is exact), exp(x) = 2^e 2^(j/64) exp(r), 2^(j/64) from a table
+ * (correctly rounded), exp(r) by its Taylor polynomial of degree 5 (truncation < 4e-17), 2^e
+ * built in the exponent bits.  Relative error ~2 ulp. */
 typedef long long rb_v4i __attribute__((vector_size(32)));
+
+static const double rb_exp2_64[64] = {
+    0x1.0000000000000p+0, 0x1.02c9a3e778061p+0, 0x1.059b0d3158574p+0, 0x1.0874518759bc8p+0,
+    0x1.0b5586cf9890fp+0, 0x1.0e3ec32d3d1a2p+0, 0x1.11301d0125b51p+0, 0x1.1429aaea92de0p+0,
+    0x1.172b83c7d517bp+0, 0x1.1a35beb6fcb75p+0, 0x1.1d4873168b9aap+0, 0x1.2063b88628cd6p+0,
+    0x1.2387a6e756238p+0, 0x1.26b4565e27cddp+0, 0x1.29e9df51fdee1p+0, 0x1.2d285a6e4030bp+0,
+    0x1.306fe0a31b715p+0, 0x1.33c08b26416ffp+0, 0x1.371a7373aa9cbp+0, 0x1.3a7db34e59ff7p+0,
+    0x1.3dea64c123422p+0, 0x1.4160a21f72e2ap+0, 0x1.44e086061892dp+0, 0x1.486a2b5c13cd0p+0,
+    0x1.4bfdad5362a27p+0, 0x1.4f9b2769d2ca7p+0, 0x1.5342b569d4f82p+0, 0x1.56f4736b527dap+0,
+    0x1.5ab07dd485429p+0, 0x1.5e76f15ad2148p+0, 0x1.6247eb03a5585p+0, 0x1.6623882552225p+0,
+    0x1.6a09e667f3bcdp+0, 0x1.6dfb23c651a2fp+0, 0x1.71f75e8ec5f74p+0, 0x1.75feb564267c9p+0,
+    0x1.7a11473eb0187p+0, 0x1.7e2f336cf4e62p+0, 0x1.82589994cce13p+0, 0x1.868d99b4492edp+0,
+    0x1.8ace5422aa0dbp+0, 0x1.8f1ae99157736p+0, 0x1.93737b0cdc5e5p+0, 0x1.97d829fde4e50p+0,
+    0x1.9c49182a3f090p+0, 0x1.a0c667b5de565p+0, 0x1.a5503b23e255dp+0, 0x1.a9e6b5579fdbfp+0,
+    0x1.ae89f995ad3adp+0, 0x1.b33a2b84f15fbp+0, 0x1.b7f76f2fb5e47p+0, 0x1.bcc1e904bc1d2p+0,
+    0x1.c199bdd85529cp+0, 0x1.c67f12e57d14bp+0, 0x1.cb720dcef9069p+0, 0x1.d072d4a07897cp+0,
+    0x1.d5818dcfba487p+0, 0x1.da9e603db3285p+0, 0x1.dfc97337b9b5fp+0, 0x1.e502ee78b3ff6p+0,
+    0x1.ea4afa2a490dap+0, 0x1.efa1bee615a27p+0, 0x1.f50765b6e4540p+0, 0x1.fa7c1819e90d8p+0,
+};
 
 __attribute__((always_inline)) static inline rb_v4d rb_exp4(rb_v4d x)
 {
     const rb_v4d shifter = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
-    const double LOG2E = 1.4426950408889634, LN2_HI = 6.93147180369123816490e-01,
-                 LN2_LO = 1.90821492927058770002e-10;
-    rb_v4d t = x * LOG2E + shifter;
+    const double INV = 92.33248261689366,                       /* 64 / ln 2 */
+                 LN2_64_HI = 6.93147180369123816490e-01 / 64.0,
+                 LN2_64_LO = 1.90821492927058770002e-10 / 64.0;
+    rb_v4d t = x * INV + shifter;
     rb_v4d nd = t - shifter;
-    rb_v4d r = (x - nd * LN2_HI) - nd * LN2_LO;
-    rb_v4d p = r * (1.0 / 6227020800.0) + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
+    rb_v4d r = (x - nd * LN2_64_HI) - nd * LN2_64_LO;
+    rb_v4d p = r * (1.0 / 120.0) + 1.0 / 24.0;
     p = p * r + 1.0 / 6.0;
     p = p * r + 0.5;
     p = p * r + 1.0;
     p = p * r + 1.0;
     rb_v4i ti, si;
-    memcpy(&ti, &t, sizeof t);
     rb_v4d sh = shifter;
+    memcpy(&ti, &t, sizeof t);
     memcpy(&si, &sh, sizeof sh);
-    rb_v4i bits = ((ti - si) + 1023) << 52;
-    rb_v4d s;
+    rb_v4i ni = ti - si;
+    rb_v4i j = ni & 63;
+    rb_v4i bits = ((ni >> 6) + 1023) << 52;
+    rb_v4d s, tj = {rb_exp2_64[j[0]], rb_exp2_64[j[1]], rb_exp2_64[j[2]], rb_exp2_64[j[3]]};
     memcpy(&s, &bits, sizeof s);
-    return p * s;
+    return (tj * p) * s;
 }
 
 /* One time row of the rBergomi recursion for nbp (a multiple of 4) paths, padded arrays:
@@ -118,14 +133,17 @@ static void rb_row(ptrdiff_t nbp, const double *acc, double scale, double hh, do
 {
     double xs[RB_MAXW], es[RB_MAXW];
     ptrdiff_t q;
+    rb_v4i out = {0, 0, 0, 0};
     for (q = 0; q < nbp; q += 4) {
         rb_v4d x = hh * (scale * rb_load(acc + q)) - e2;
         rb_store(xs + q, x);
         rb_store(es + q, rb_exp4(x));
+        out |= ~((x >= -708.0) & (x <= 708.0));      /* NaN counts as out of range */
     }
-    for (q = 0; q < nbp; q++)
-        if (!(xs[q] >= -708.0 && xs[q] <= 708.0))
-            es[q] = exp(xs[q]);
+    if (out[0] | out[1] | out[2] | out[3])
+        for (q = 0; q < nbp; q++)
+            if (!(xs[q] >= -708.0 && xs[q] <= 708.0))
+                es[q] = exp(xs[q]);
     for (q = 0; q < nbp; q += 4) {
         rb_v4d sv = sxi * rb_load(es + q);
         rb_v4d vi = sv * sv;

@@ -18,11 +18,23 @@ from scipy.special import ndtr, ndtri
 from numerics import _rng
 
 
+def _others_running():
+    """Runnable tasks besides this one right now (/proc/loadavg, 4th field "running/total"),
+    or None where that file is missing."""
+    try:
+        with open("/proc/loadavg") as fh:
+            return int(fh.read().split()[3].split("/")[0]) - 1
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def n_threads():
     """Threads for the kernels: ROUGHATLAS_THREADS if set, else min(2, cores available),
-    dropping to 1 when the 1-minute load shows the other core busy (a parallel region
-    then waits for a descheduled thread and is slower than one thread).  Results never
-    depend on this number, only the speed does."""
+    dropping to 1 when another task is running now (a parallel region then waits for a
+    descheduled thread and is slower than one thread).  "Now" is the instantaneous count of
+    runnable tasks; the 1-minute load average, used where that count is unavailable, lags
+    by about a minute and kept a free core idle.  Results never depend on this number,
+    only the speed does."""
     env = os.environ.get("ROUGHATLAS_THREADS", "")
     if env.isdigit() and int(env) > 0:
         return min(int(env), 64)
@@ -31,11 +43,14 @@ def n_threads():
     except AttributeError:  # pragma: no cover
         cores = os.cpu_count() or 1
     nt = max(1, min(2, cores))
-    try:
-        if nt > 1 and os.getloadavg()[0] > cores - 0.5:
+    if nt > 1:
+        others = _others_running()
+        try:
+            busy = others >= cores - 1 if others is not None else os.getloadavg()[0] > cores - 0.5
+        except OSError:  # pragma: no cover
+            busy = False
+        if busy:
             nt = 1
-    except OSError:  # pragma: no cover
-        pass
     return nt
 
 

@@ -168,3 +168,14 @@ def test_blocks_seeds_and_lags_uncorrelated():
     for lag in (1, 2, 4):
         assert abs(np.corrcoef(a[:-lag], a[lag:])[0, 1]) < tol
     assert not np.array_equal(a[:10], _rng.stream(1, 1, 10))
+
+
+def test_thread_count_choice(monkeypatch):
+    from numerics import _bs_mc_helpers as h
+    monkeypatch.setenv("ROUGHATLAS_THREADS", "3")
+    assert h.n_threads() == 3
+    monkeypatch.delenv("ROUGHATLAS_THREADS")
+    monkeypatch.setattr(h, "_others_running", lambda: 1)          # another task running now
+    assert h.n_threads() == 1
+    monkeypatch.setattr(h, "_others_running", lambda: 0)
+    assert h.n_threads() == min(2, len(__import__("os").sched_getaffinity(0)))

@@ -5,7 +5,7 @@
  *   acc[q] += sum_{k = k0}^{i} g[k] * dw[(i - k) * ld + q],   k ascending, for q < t
  *
  * Written with GCC/Clang vector extensions so that the accumulators stay in registers
- * (4 vectors of 4 doubles = 16 paths per tile); each path's sum is the same sequence of
+ * (8 vectors of 4 doubles = 32 paths per tile, then 16, 4, 1); each path's sum is the same sequence of
  * IEEE multiplications and additions as the scalar loop (no FMA contraction: the file is
  * compiled for baseline x86-64, and the AVX2 clone below does not enable FMA), so the
  * result does not depend on the tile, the thread count or the clone that runs.
@@ -38,6 +38,28 @@ static void rb_far(const double *g, const double *dw, ptrdiff_t ld, ptrdiff_t i,
                    ptrdiff_t t, double *acc)
 {
     ptrdiff_t q = 0, k;
+    for (; q + 32 <= t; q += 32) {     /* 8 independent accumulators: the add latency is hidden */
+        rb_v4d a0 = rb_load(acc + q), a1 = rb_load(acc + q + 4);
+        rb_v4d a2 = rb_load(acc + q + 8), a3 = rb_load(acc + q + 12);
+        rb_v4d a4 = rb_load(acc + q + 16), a5 = rb_load(acc + q + 20);
+        rb_v4d a6 = rb_load(acc + q + 24), a7 = rb_load(acc + q + 28);
+        for (k = k0; k <= i; k++) {
+            const double *s = dw + (i - k) * ld + q;
+            rb_v4d c = {g[k], g[k], g[k], g[k]};
+            a0 = a0 + c * rb_load(s);
+            a1 = a1 + c * rb_load(s + 4);
+            a2 = a2 + c * rb_load(s + 8);
+            a3 = a3 + c * rb_load(s + 12);
+            a4 = a4 + c * rb_load(s + 16);
+            a5 = a5 + c * rb_load(s + 20);
+            a6 = a6 + c * rb_load(s + 24);
+            a7 = a7 + c * rb_load(s + 28);
+        }
+        rb_store(acc + q, a0); rb_store(acc + q + 4, a1);
+        rb_store(acc + q + 8, a2); rb_store(acc + q + 12, a3);
+        rb_store(acc + q + 16, a4); rb_store(acc + q + 20, a5);
+        rb_store(acc + q + 24, a6); rb_store(acc + q + 28, a7);
+    }
     for (; q + 16 <= t; q += 16) {
         rb_v4d a0 = rb_load(acc + q), a1 = rb_load(acc + q + 4);
         rb_v4d a2 = rb_load(acc + q + 8), a3 = rb_load(acc + q + 12);

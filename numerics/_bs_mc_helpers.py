@@ -1,9 +1,10 @@
 """Private helpers shared by the stochastic modules (not a public API).
 
-* ``normals``: standard normals drawn in fixed blocks, each block from its own
-  child of the generator's seed sequence, filled by up to two threads.  The
-  blocks depend only on the requested shape, never on the thread count, so a
-  seed gives the same numbers on any machine.
+* ``normals``: standard normals from the block-seeded generator of ``numerics._rng``
+  (xoshiro256++ + ziggurat), blocks of a fixed size filled by up to two threads.  The
+  blocks depend only on the requested shape, never on the thread count, so a seed gives
+  the same numbers on any machine.
+* ``seed_of(gen)``: the 64-bit seed of that generator, one draw from a numpy Generator.
 * Black-Scholes price, vega, strike derivative and a vectorised implied
   volatility (Newton on the total standard deviation, safeguarded by
   bisection), zero rates, forward-measure prices: C = F N(d1) - K N(d2).
@@ -11,20 +12,29 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-_POOL = None
-_BLOCK = 1 << 17          # numbers per block: fixed, so results do not depend on threads
+from numerics import _rng
+
+
+def _others_running():
+    """Runnable tasks besides this one right now (/proc/loadavg, 4th field "running/total"),
+    or None where that file is missing."""
+    try:
+        with open("/proc/loadavg") as fh:
+            return int(fh.read().split()[3].split("/")[0]) - 1
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def n_threads():
     """Threads for the kernels: ROUGHATLAS_THREADS if set, else min(2, cores available),
-    dropping to 1 when the 1-minute load shows the other core busy (a parallel region
-    then waits for a descheduled thread and is slower than one thread).  Results never
-    depend on this number, only the speed does."""
+    dropping to 1 when another task is running now (a parallel region then waits for a
+    descheduled thread and is slower than one thread).  "Now" is the instantaneous count of
+    runnable tasks; the 1-minute load average, used where that count is unavailable, lags
+    by about a minute and kept a free core idle.  Results never depend on this number,
+    only the speed does."""
     env = os.environ.get("ROUGHATLAS_THREADS", "")
     if env.isdigit() and int(env) > 0:
         return min(int(env), 64)
@@ -33,51 +43,34 @@ def n_threads():
     except AttributeError:  # pragma: no cover
         cores = os.cpu_count() or 1
     nt = max(1, min(2, cores))
-    try:
-        if nt > 1 and os.getloadavg()[0] > cores - 0.5:
+    if nt > 1:
+        others = _others_running()
+        try:
+            busy = others >= cores - 1 if others is not None else os.getloadavg()[0] > cores - 0.5
+        except OSError:  # pragma: no cover
+            busy = False
+        if busy:
             nt = 1
-    except OSError:  # pragma: no cover
-        pass
     return nt
 
 
-def _pool():
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=2)
-    return _POOL
+def seed_of(gen):
+    """The 64-bit seed of numerics._rng drawn from Generator ``gen``:
+    ``gen.integers(0, 2**64, dtype=uint64)`` (one draw, so the generator advances and two
+    calls give independent streams; the same generator state gives the same seed)."""
+    return int(gen.integers(0, 1 << 64, dtype=np.uint64))
 
 
 def normals(gen, shape):
     """C-contiguous float64 standard normals of ``shape`` drawn from Generator ``gen``.
 
-    The flat array is cut into blocks of ``_BLOCK`` numbers; block j comes from an
-    SFC64 generator seeded by the j-th child of ``gen``'s seed sequence (the
-    fastest normal generator NumPy ships).  Same seed, same shape -> same numbers,
-    whatever the thread count.
+    The flat array is cut into blocks of ``_rng.BLOCK`` numbers; block j is the stream
+    (seed_of(gen), j) of numerics._rng (xoshiro256++ seeded by SplitMix64, ziggurat).
+    Same seed, same shape -> same numbers, whatever the thread count.
     """
     out = np.empty(shape, dtype=np.float64)
-    flat = out.reshape(-1)
-    size = flat.size
-    if size == 0:
-        return out
-    nblocks = -(-size // _BLOCK)
-    try:
-        seqs = gen.bit_generator.seed_seq.spawn(nblocks)
-    except (AttributeError, NotImplementedError, TypeError):
-        # a generator without a spawnable seed sequence: draw from it directly (one thread)
-        gen.standard_normal(out=flat)
-        return out
-
-    def fill(j):
-        np.random.Generator(np.random.SFC64(seqs[j])).standard_normal(
-            out=flat[j * _BLOCK:min(size, (j + 1) * _BLOCK)])
-
-    if nblocks > 1 and n_threads() > 1:
-        list(_pool().map(fill, range(nblocks)))
-    else:
-        for j in range(nblocks):
-            fill(j)
+    if out.size:
+        _rng.fill(seed_of(gen), out.reshape(-1), n_threads() if out.size > _rng.BLOCK else 1)
     return out
 
 

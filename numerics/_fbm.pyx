@@ -13,6 +13,15 @@ same arithmetic whatever the thread count.
 """
 from cython.parallel cimport prange
 
+from numerics._blocks cimport block_end, n_blocks
+
+from numerics._hybrid cimport near_terms
+
+
+cdef extern from "src/rbergomi_core.h" nogil:
+    void rb_far(const double* g, const double* dw, Py_ssize_t ld, Py_ssize_t i, Py_ssize_t k0,
+                Py_ssize_t t, double* acc)
+
 cdef Py_ssize_t PBLOCK = 64
 
 
@@ -70,8 +79,7 @@ cdef void _hybrid_block(const double[:, :, ::1] z, const double[:, ::1] L, const
     cdef Py_ssize_t kappa = z.shape[0] - 1
     cdef Py_ssize_t n = z.shape[1]
     cdef Py_ssize_t nb = p1 - p0
-    cdef Py_ssize_t i, k, j, q
-    cdef double c
+    cdef Py_ssize_t i, q
     cdef double acc[64]
     cdef const double* src
     cdef double* dst
@@ -85,23 +93,10 @@ cdef void _hybrid_block(const double[:, :, ::1] z, const double[:, ::1] L, const
     for q in range(nb):
         dst[q] = 0.0
     for i in range(1, n + 1):
-        for q in range(nb):
-            acc[q] = 0.0
         # near terms k = 1..min(i, kappa): I_{i-k, k} = sum_j L[k, j] z[j, i-k]
-        for k in range(1, kappa + 1):
-            if k > i:
-                break
-            for j in range(k + 1):
-                c = L[k, j]
-                src = &z[j, i - k, p0]
-                for q in range(nb):
-                    acc[q] += c * src[q]
-        # far terms k = kappa+1..i: g[k] * dW_{i-k}
-        for k in range(kappa + 1, i + 1):
-            c = g[k]
-            src = &dw[i - k, p0]
-            for q in range(nb):
-                acc[q] += c * src[q]
+        near_terms(&L[0, 0], kappa, &z[0, 0, p0], z.shape[2], n * z.shape[2], i, nb, acc)
+        # far terms k = kappa+1..i: g[k] * dW_{i-k} (accumulated in registers, src/rbergomi_core.h)
+        rb_far(&g[0], &dw[0, p0], dw.shape[1], i, kappa + 1, nb, acc)
         dst = &y[i, p0]
         for q in range(nb):
             dst[q] = scale * acc[q]
@@ -113,16 +108,11 @@ def hybrid(const double[:, :, ::1] z, const double[:, ::1] L, const double[::1] 
     (kappa+1)x(kappa+1) covariance of (dW, I_1..I_kappa); g: (n+1,) far weights (b_k dt)^alpha;
     writes dw (n, P) and y (n+1, P)."""
     cdef Py_ssize_t kappa1 = z.shape[0], n = z.shape[1], P = z.shape[2]
-    cdef Py_ssize_t b, nb, p0, p1
+    cdef Py_ssize_t b
     if L.shape[0] != kappa1 or L.shape[1] != kappa1 or g.shape[0] < n + 1:
         raise ValueError("hybrid: L or g has the wrong shape")
     if dw.shape[0] != n or dw.shape[1] != P or y.shape[0] != n + 1 or y.shape[1] != P:
         raise ValueError("hybrid: output shapes disagree with z")
-    nb = (P + PBLOCK - 1) // PBLOCK
     with nogil:
-        for b in prange(nb, num_threads=nthreads, schedule="static"):
-            p0 = b * PBLOCK
-            p1 = p0 + PBLOCK
-            if p1 > P:
-                p1 = P
-            _hybrid_block(z, L, g, scale, dw, y, p0, p1)
+        for b in prange(n_blocks(P, PBLOCK), num_threads=nthreads, schedule="static"):
+            _hybrid_block(z, L, g, scale, dw, y, b * PBLOCK, block_end(b, PBLOCK, P))

@@ -15,6 +15,8 @@ bilinear interpolation from a table (N * nv, nx) on the grid of x and of a state
 The normal CDF is evaluated in C (erfc); paths are split into blocks run in parallel.
 """
 from cython.parallel cimport prange
+
+from numerics._blocks cimport block_end, n_blocks
 from libc.math cimport erfc, log, sqrt, floor
 
 cdef Py_ssize_t PBLOCK = 64
@@ -93,7 +95,7 @@ def hedge_pnl(const double[:, ::1] S, const double[:, ::1] vol, double sigma, Py
     """Fill pnl (P,).  Delta mode: a (x, state) table if table is non-empty and nv > 0 (state
     from vol), a table in x if table is non-empty, else per-path vol if vol is non-empty,
     else the constant sigma."""
-    cdef Py_ssize_t n = S.shape[0] - 1, P = S.shape[1], b, nb, p0, p1
+    cdef Py_ssize_t n = S.shape[0] - 1, P = S.shape[1], b
     cdef int mode = (3 if nv > 0 else 2) if table.shape[0] > 0 else (1 if vol.shape[0] > 0 else 0)
     if stride < 1 or n % stride != 0:
         raise ValueError(f"stride must divide the number of steps {n}, got {stride}")
@@ -106,11 +108,7 @@ def hedge_pnl(const double[:, ::1] S, const double[:, ::1] vol, double sigma, Py
         raise ValueError("table must have nv >= 2 rows per rebalancing date and >= 2 columns")
     if mode == 2 and (table.shape[0] != n // stride or table.shape[1] < 2 or not dx > 0):
         raise ValueError("table must have one row per rebalancing date and >= 2 columns, dx > 0")
-    nb = (P + PBLOCK - 1) // PBLOCK
     with nogil:
-        for b in prange(nb, num_threads=nthreads, schedule="static"):
-            p0 = b * PBLOCK
-            p1 = p0 + PBLOCK
-            if p1 > P:
-                p1 = P
-            _block(S, vol, sigma, stride, K, T, premium, table, x0, dx, nv, s0g, dsg, mode, pnl, p0, p1)
+        for b in prange(n_blocks(P, PBLOCK), num_threads=nthreads, schedule="static"):
+            _block(S, vol, sigma, stride, K, T, premium, table, x0, dx, nv, s0g, dsg, mode, pnl,
+                   b * PBLOCK, block_end(b, PBLOCK, P))

@@ -25,14 +25,13 @@ from typing import Optional
 
 import numpy as np
 
-from numerics import _rbergomi, fbm
+from numerics import _rbergomi, _rng, fbm
 from numerics import _validate as v
-from numerics._bs_mc_helpers import (bs_call, bs_dcall_dK, bs_vega_sd, implied_total_sd, n_threads,
-                                     normals)
+from numerics._bs_mc_helpers import bs_call, bs_dcall_dK, bs_vega_sd, implied_total_sd, n_threads, seed_of
 from numerics.meanfield import fit_loglog
 
-__all__ = ["Paths", "Prices", "Skew", "simulate", "simulate_from_normals", "european", "atm_skew",
-           "fit_power_law"]
+__all__ = ["Paths", "Prices", "Skew", "simulate", "simulate_from_normals", "pathblock_normals", "european",
+           "atm_skew", "fit_power_law"]
 
 _EMPTY2 = np.empty((0, 0))
 
@@ -85,37 +84,58 @@ def _sizes(n_steps, n_paths, kappa, antithetic, min_paths=1):
     return n_steps, n_paths, kappa
 
 
+def _kernel_args(n, H, eta, xi0, T, kappa):
+    """(L, g, scale, sqrt(xi), eta^2 t^2H / 4, t) for the fused kernel."""
+    L, g, scale, _ = fbm.hybrid_setup(n, H, T / n, kappa)
+    t = np.linspace(0.0, T, n + 1)
+    return L, g, scale, np.full(n + 1, math.sqrt(xi0)), 0.25 * eta * eta * t ** (2 * H), t
+
+
+def _outputs(n, P, keep_paths):
+    V = np.empty((n + 1, P)) if keep_paths else _EMPTY2
+    logS = np.empty((n + 1, P)) if keep_paths else _EMPTY2
+    return np.empty(P), np.empty(P), np.empty(P), V, logS
+
+
 def simulate_from_normals(z, zb, H, eta, rho, xi0, T, kappa=1, keep_paths=False):
     """Kernel pipeline on pre-drawn normals z (kappa+1, n, P) and zb (n, P)."""
     n, P = zb.shape
-    dw, y = fbm.hybrid_time_major(z, n, H, T, kappa)
-    t = np.linspace(0.0, T, n + 1)
-    xi = np.full(n + 1, xi0)
-    logs_T = np.empty(P)
-    intv = np.empty(P)
-    inta = np.empty(P)
-    V = np.empty((n + 1, P)) if keep_paths else _EMPTY2
-    logS = np.empty((n + 1, P)) if keep_paths else _EMPTY2
-    _rbergomi.paths(y, dw, zb, xi, t ** (2 * H), eta, rho, T / n, logs_T, intv, inta, V, logS, n_threads())
+    L, g, scale, sxi, e2, t = _kernel_args(n, H, eta, xi0, T, kappa)
+    out = _outputs(n, P, keep_paths)
+    _rbergomi.simulate_normals(z, zb, L, g, scale, sxi, e2, eta, rho, T / n, *out, n_threads())
+    logs_T, intv, inta, V, logS = out
     return Paths(t, logs_T, intv, inta, V if keep_paths else None, logS if keep_paths else None)
 
 
+def pathblock_normals(seed, kappa, n_steps, n_paths, antithetic=False):
+    """The normals ``simulate`` draws from a 64-bit seed, as arrays (z (kappa+1, n, P), zb (n, P)).
+
+    ``simulate(..., rng=gen)`` uses seed = ``seed_of(gen)``: path block b (of _rbergomi.PBLOCK
+    paths, among the first n_paths / 2 with antithetic) is stream (seed, b) of numerics._rng
+    laid out (kappa+2, n, width); antithetic paths n_paths / 2 + p use the negated draws."""
+    half = n_paths // 2 if antithetic else n_paths
+    zz = np.empty((kappa + 2, n_steps, half))
+    _rng.fill_pathblocks(seed, zz.reshape(-1, half), _rbergomi.PBLOCK, n_threads())
+    if antithetic:
+        zz = np.concatenate([zz, -zz], axis=2)
+    return np.ascontiguousarray(zz[:kappa + 1]), np.ascontiguousarray(zz[kappa + 1])
+
+
 def simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antithetic=False, keep_paths=False):
-    """Simulate rBergomi paths; see the module docstring."""
+    """Simulate rBergomi paths; see the module docstring.  The normals are drawn inside the
+    kernel, block by block (``pathblock_normals`` gives the same numbers as arrays)."""
     H, eta, rho, xi0, T = _model(H, eta, rho, xi0, T)
     n_steps, n_paths, kappa = _sizes(n_steps, n_paths, kappa, antithetic)
-    per_path = 8 * ((kappa + 2) * n_steps + 2 * (n_steps + 1) + 4) + (16 * (n_steps + 1) if keep_paths else 0)
-    v.memory_budget(f"rbergomi.simulate(n_steps={n_steps}, n_paths={n_paths})", per_path * n_paths)
-    gen = v.rng(rng)
-    half = n_paths // 2 if antithetic else n_paths
-    z = normals(gen, (kappa + 2, n_steps, half))
-    if antithetic:
-        z = np.concatenate([z, -z], axis=2)
-    zb = z[kappa + 1]
-    res = simulate_from_normals(np.ascontiguousarray(z[:kappa + 1]), np.ascontiguousarray(zb), H, eta, rho,
-                                xi0, T, kappa, keep_paths)
-    res.antithetic = antithetic
-    return res
+    nt = n_threads()
+    per_path = 8 * 4 + (16 * (n_steps + 1) if keep_paths else 0)
+    scratch = nt * 8 * _rbergomi.PBLOCK * (kappa + 3) * n_steps
+    v.memory_budget(f"rbergomi.simulate(n_steps={n_steps}, n_paths={n_paths})", per_path * n_paths + scratch)
+    seed = seed_of(v.rng(rng))
+    L, g, scale, sxi, e2, t = _kernel_args(n_steps, H, eta, xi0, T, kappa)
+    logs_T, intv, inta, V, logS = _outputs(n_steps, n_paths, keep_paths)
+    _rbergomi.simulate_seeded(seed, n_steps, L, g, scale, sxi, e2, eta, rho, T / n_steps, antithetic,
+                              logs_T, intv, inta, V, logS, nt)
+    return Paths(t, logs_T, intv, inta, V if keep_paths else None, logS if keep_paths else None, antithetic)
 
 
 def _warn_no_iv(K, total_sd):

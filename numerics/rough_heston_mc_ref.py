@@ -15,21 +15,26 @@ def volterra_weights(H, h, n):
     return (l ** a - (l - 1) ** a) * h ** (a - 1) / math.gamma(a + 1)
 
 
-def lift_weights(H, h, n, m=12):
-    """Multi-factor lift whose implicit-Euler factors reproduce the Volterra Euler weights:
-    sum_j c_j (1 + gamma_j h)^(-l) ~ w_l for l = 1..n (relative least squares, c_j >= 0),
-    gamma_j = 0 (a pure integrator, exact at H = 1/2) and m - 1 speeds geometric in
-    [0.1 / (n h), 1000 / h].  Returns (c, gamma) with c_j > 0 only."""
+def fit_lift(w, h, m=12):
+    """Factors whose implicit-Euler weights reproduce the target weights w (l = 1..n):
+    sum_j c_j (1 + gamma_j h)^(-l) ~ w_l (relative least squares, c_j >= 0), gamma_j = 0 (a pure
+    integrator, exact at H = 1/2) and m - 1 speeds geometric in [0.1 / (n h), 1000 / h].
+    Returns (c, gamma) with c_j > 0 only."""
     from scipy.optimize import nnls
 
+    n = w.size
     gam = np.concatenate([[0.0], np.geomspace(0.1 / (n * h), 1000.0 / h, m - 1)])
     ls = np.unique(np.concatenate([np.arange(1, min(n, 64) + 1),
                                    np.round(np.geomspace(1, n, 200)).astype(int)]))
-    w = volterra_weights(H, h, n)[ls - 1]
-    A = (1.0 + gam[None, :] * h) ** (-ls[:, None].astype(float)) / w[:, None]
+    A = (1.0 + gam[None, :] * h) ** (-ls[:, None].astype(float)) / w[ls - 1][:, None]
     c, _ = nnls(A, np.ones(ls.size), maxiter=100 * m)
     keep = c > 0
     return c[keep], gam[keep]
+
+
+def lift_weights(H, h, n, m=12):
+    """The lift of the Volterra Euler weights (``fit_lift`` of ``volterra_weights``)."""
+    return fit_lift(volterra_weights(H, h, n), h, m)
 
 
 def lift_discrete_weights(c, gam, h, n):
@@ -99,3 +104,94 @@ def simulate(zw, zb, c, gam, V0, kappa, theta, eta, rho, h, zi=None, H=None):
             V = V + eta * sv * (a1 * zw[i] + a2 * zi[i] - w1 * dw)
         Vs[i + 1] = V
     return logS, intv, inta, Vs
+
+
+# ---------------------------------------------------------------- iVi (integrated variance)
+
+def ivi_weights(H, h, n):
+    """Weights of the integrated-variance scheme, W_0..W_n:
+    W_l = (1/h) int_{lh}^{(l+1)h} int_0^h K(s - r) dr ds (a unit increment of X spread evenly
+    over a step, seen by the integrated variance l steps later), W_0 = (1/h) int_0^h int_0^s K.
+    With I2(x) = x^(alpha+1) / Gamma(alpha+2): W_0 = I2(h) / h, W_l = second difference / h."""
+    a = H + 0.5
+    x = np.arange(0, n + 2, dtype=float) * h
+    I2 = x ** (a + 1) / math.gamma(a + 2)
+    W = np.empty(n + 1)
+    W[0] = I2[1] / h
+    W[1:] = (I2[2:] - 2 * I2[1:-1] + I2[:-2]) / h
+    return W
+
+
+def ivi_drift(H, kappa, theta, V0, h, n):
+    """G_i = int_{t_i}^{t_{i+1}} g0, g0(t) = V0 + kappa theta t^alpha / Gamma(alpha+1)."""
+    a = H + 0.5
+    t = np.arange(n + 1) * h
+    return np.diff(V0 * t + kappa * theta * t ** (a + 1) / math.gamma(a + 2))
+
+
+def ivi_step(al, zn, zu, cc, d):
+    """(dU, dZ) of one step given alpha = the step's conditional mean integrated variance before
+    the implicit part: dU solves cc dU = alpha + d dZ with dZ a martingale increment of
+    quadratic variation dU, i.e. dU ~ IG(alpha / cc, (alpha / d)^2) (first passage of a Brownian
+    motion with drift), sampled by Michael-Schucany-Haas from the normals zn, zu (u = Phi(zu)),
+    in the cancellation-free form x = mu / B or mu B, B = 1 + q/2 + sqrt(q + q^2/4),
+    q = zn^2 d^2 / (cc alpha).  alpha <= 0: dU = 0.  d = 0 (eta = 0): dU = alpha^+ / cc,
+    dZ = sqrt(dU) zn."""
+    from scipy.special import erfc
+
+    ap = np.maximum(al, 0.0)
+    mu = ap / cc
+    if d == 0.0:
+        dU = mu
+        return dU, np.sqrt(dU) * zn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = zn * zn * (d * d) / (cc * ap)
+        B = 1.0 + 0.5 * q + np.sqrt(q + 0.25 * q * q)
+        u = 0.5 * erfc(-zu * 0.7071067811865476)
+        dU = np.where(u * (B + 1.0) <= B, mu / B, mu * B)
+    dU = np.where(al > 0.0, dU, 0.0)
+    return dU, (cc * dU - al) / d
+
+
+def simulate_ivi(zn, zu, zb, c, gam, H, V0, kappa, theta, eta, rho, h):
+    """Twin of the iVi kernel: (logS_T, intV, intA) with the history convolution
+    sum_{j<i} W_{i-j} dX_j realised by the lift (c, gam) of W_1..W_n."""
+    n, P = zn.shape
+    W0 = ivi_weights(H, h, 1)[0]
+    G = ivi_drift(H, kappa, theta, V0, h, n)
+    cc, d = 1.0 + kappa * W0, eta * W0
+    inv = 1.0 / (1.0 + gam * h)
+    F = np.zeros((c.size, P))
+    logS = np.zeros(P)
+    U = np.zeros(P)
+    Z = np.zeros(P)
+    rb = math.sqrt(1.0 - rho * rho)
+    for i in range(n):
+        al = G[i] + c @ F
+        dU, dZ = ivi_step(al, zn[i], zu[i], cc, d)
+        logS += -0.5 * dU + rho * dZ + rb * np.sqrt(dU) * zb[i]
+        U += dU
+        Z += dZ
+        F = (F + (-kappa * dU + eta * dZ)[None, :]) * inv[:, None]
+    return logS, U, Z
+
+
+def simulate_ivi_direct(zn, zu, zb, H, V0, kappa, theta, eta, rho, h):
+    """The same scheme with the O(n^2) convolution by the exact weights W_l (no lift)."""
+    n, P = zn.shape
+    W = ivi_weights(H, h, n)
+    G = ivi_drift(H, kappa, theta, V0, h, n)
+    cc, d = 1.0 + kappa * W[0], eta * W[0]
+    dX = np.zeros((n, P))
+    logS = np.zeros(P)
+    U = np.zeros(P)
+    Z = np.zeros(P)
+    rb = math.sqrt(1.0 - rho * rho)
+    for i in range(n):
+        al = G[i] + (W[i:0:-1] @ dX[:i] if i else 0.0)
+        dU, dZ = ivi_step(al, zn[i], zu[i], cc, d)
+        logS += -0.5 * dU + rho * dZ + rb * np.sqrt(dU) * zb[i]
+        U += dU
+        Z += dZ
+        dX[i] = -kappa * dU + eta * dZ
+    return logS, U, Z

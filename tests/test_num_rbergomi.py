@@ -99,14 +99,11 @@ def test_bad_input(call, match):
         call()
 
 
-def test_results_do_not_depend_on_thread_count(monkeypatch):
-    out = []
-    for nt in ("1", "2"):
-        monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
+def test_results_do_not_depend_on_thread_count(assert_same_under_threads):
+    def run():
         p = rb.simulate(0.1, 1.5, -0.7, 0.04, 1.0, 30, 1000, kappa=2, rng=12, keep_paths=True)
-        out.append((p.logS_T, p.intV, p.V))
-    for a, b in zip(*out):
-        np.testing.assert_array_equal(a, b)
+        return p.logS_T, p.intV, p.V
+    assert_same_under_threads(run)
 
 
 def test_european_warns_when_no_implied_vol_exists():

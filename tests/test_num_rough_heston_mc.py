@@ -104,15 +104,12 @@ def test_bad_input(call, match):
         call()
 
 
-def test_results_do_not_depend_on_thread_count(monkeypatch):
-    out = []
-    for nt in ("1", "2"):
-        monkeypatch.setenv("ROUGHATLAS_THREADS", nt)
+def test_results_do_not_depend_on_thread_count(assert_same_under_threads):
+    def run():
         p = rm.simulate(0.1, **PAR, T=0.5, n_steps=20, n_paths=500, rng=4, keep_paths=True, scheme="hybrid")
         q = rm.simulate(0.1, **PAR, T=0.5, n_steps=20, n_paths=500, rng=4)
-        out.append((p.logS_T, p.V, q.logS_T, q.intV, q.intA))
-    for a, b in zip(*out):
-        np.testing.assert_array_equal(a, b)
+        return p.logS_T, p.V, q.logS_T, q.intV, q.intA
+    assert_same_under_threads(run)
 
 
 # ---------------------------------------------------------------- iVi scheme

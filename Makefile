@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMPS := .stamps
 PYX := $(wildcard numerics/*.pyx numerics/*.pxd)
 
-.PHONY: all venv build verify test test-fast witness index bench lean serve certify export clean
+.PHONY: all venv build verify test test-fast witness index bench lean certify export clean
 
 all: verify
 
@@ -56,9 +56,6 @@ bench: build $(STAMPS)/bench-deps
 
 lean: build
 	$(PY) -m verifier lean-build
-
-serve: build
-	$(PY) -m service
 
 clean:
 	rm -rf build $(STAMPS) numerics/*.so numerics/_*.c *.egg-info

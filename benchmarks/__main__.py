@@ -82,10 +82,12 @@ def markdown_table(results, quick, load, where=""):
             if ref is None:
                 cells += ["—", "—", ""]
             elif ref["stats"] is None:
-                cells += [ref["reference"], "skipped", ""]
+                why = ref["note"].removeprefix("reference skipped: ").split(" (")[0]
+                cells += [ref["reference"], f"skipped: {why}" if why else "skipped", ""]
             else:
                 cells += [ref["reference"], _span(ref["stats"]), f"{ref['ratio']:.2f}"]
-            cells += [r["target"] if first else "", r["verdict"] if first else ""]
+            verdict = r["verdict"] + (f" ({'; '.join(r['checks'])})" if len(r["checks"]) > 1 else "")
+            cells += [r["target"] if first else "", verdict if first else ""]
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     s = summary(results)
     lines += ["", "Targets: " + ", ".join(f"{n} {k}" for k, n in sorted(s.items())) + "."]

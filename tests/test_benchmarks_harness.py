@@ -147,3 +147,11 @@ def test_every_declared_target_is_machine_checkable():
             if w.target:
                 t = w.target if isinstance(w.target, Target) else parse_target(w.target)
                 assert t.checked(), f"{w.name}: target {w.target!r} cannot be checked"
+
+
+def test_markdown_names_skipped_references_and_shows_accuracy_checks(clock):
+    w = Workload("surface", clock.taking([1.0] * 4), [Reference("QuantLib", None, "QuantLib not installed (no module)")],
+                 target=Target(max_s=2.0, max_error=1e-4, error=lambda: 3e-6, error_text="abs err"), repeat=3)
+    text = bm.markdown_table([run_workload(w)], quick=False, load=(0.0, 0.0))
+    assert "| QuantLib | skipped: QuantLib not installed |" in text
+    assert "met (median 1s <= 2s; abs err 3.00e-06 <= 1e-04)" in text

@@ -238,3 +238,10 @@ def test_registry_source_schema(source, problem):
     with pytest.raises(RegistryError) as exc:
         lower(data, Path("theorem_index.yaml"))
     assert any(problem in p for p in exc.value.problems), exc.value.problems
+
+
+def test_make_test_runs_everything_and_test_fast_skips_slow():
+    make = (ROOT / "Makefile").read_text()
+    recipe = {m.group(1): m.group(2) for m in re.finditer(r"^([\w-]+):[^\n]*\n((?:\t[^\n]*\n)+)", make, re.M)}
+    assert "pytest" in recipe["test"] and "slow" not in recipe["test"]
+    assert '-m "not slow"' in recipe["test-fast"]

@@ -245,3 +245,14 @@ def test_make_test_runs_everything_and_test_fast_skips_slow():
     recipe = {m.group(1): m.group(2) for m in re.finditer(r"^([\w-]+):[^\n]*\n((?:\t[^\n]*\n)+)", make, re.M)}
     assert "pytest" in recipe["test"] and "slow" not in recipe["test"]
     assert '-m "not slow"' in recipe["test-fast"]
+
+
+def test_errata_summary_counts_the_counterexamples(capsys):
+    code, data = run_json(capsys, "errata")
+    with_cex = [r["id"] for r in data["errata"] if r["printed_check"] and r["printed_check"]["counterexample"]]
+    assert data["with_counterexample"] == with_cex and 0 < len(with_cex) < data["count"]
+    code, out, _ = run_main(capsys, "errata")
+    assert out.count("      literally:") >= len(with_cex)
+    assert (f"{data['count']} printed statement(s) differ from their formal reading; Z3 refutes the "
+            f"literal reading of {len(with_cex)} with a counterexample; "
+            f"{sum(not r['printed_check'] for r in data['errata'])} have no literal reading") in out

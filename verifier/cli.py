@@ -422,23 +422,24 @@ def cmd_mutants(args):
 
 def cmd_errata(args):
     reg = _registry(args)
+    rows = views.errata_rows(reg)
+    refuted = [r["id"] for r in rows if r["printed_check"] and r["printed_check"]["counterexample"]]
     if args.json:
-        rows = views.errata_rows(reg)
-        return _print_json({"errata": rows, "count": len(rows)})
-    n = 0
-    for t in reg.theorems:
-        if t.status_printed == "ok":
-            continue
-        n += 1
-        print(f"{t.id:>3} {t.name} [{t.status_printed}]")
-        print(f"      printed:   {t.printed}")
-        print(f"      formal:    {t.statement.show()}")
-        print(f"      erratum:   {t.erratum}")
-        chk = pipeline.printed_check(t)
+        return _print_json({"errata": rows, "count": len(rows), "with_counterexample": refuted})
+    for r in rows:
+        print(f"{r['id']:>3} {r['name']} [{r['status_printed']}]")
+        print(f"      printed:   {r['printed']}")
+        print(f"      formal:    {r['formal']}")
+        print(f"      erratum:   {r['erratum']}")
+        chk = r["printed_check"]
         if chk:
             cex = ", ".join(f"{k} = {v}" for k, v in (chk["counterexample"] or {}).items())
             print(f"      literally: {chk['reading']}  → Z3 {chk['z3']}" + (f" at {cex}" if cex else ""))
-    print(f"{n} printed statement(s) differ from their formal reading")
+    unread = sum(1 for r in rows if not r["printed_check"])
+    other = len(rows) - len(refuted) - unread
+    print(f"{len(rows)} printed statement(s) differ from their formal reading; Z3 refutes the literal "
+          f"reading of {len(refuted)} with a counterexample; {unread} have no literal reading"
+          + (f"; {other} literal reading(s) not refuted" if other else ""))
     return OK
 
 

@@ -70,6 +70,6 @@ WORKLOADS = [
              [Reference("kernel re-check, 125 certificates", kernel_all)], target=Target(max_s=1.0)),
     Workload("coq: coqc on the export, 2 jobs", lambda: _coq_compile(2),
              [Reference("the same with 1 job", lambda: _coq_compile(1))],
-             target=Target(max_s=15.0), repeat=3,
+             target=Target(max_s=15.0), repeat=3, warmup=False,
              unavailable="" if _COQC else f"coqc not installed: not measured ({coqbuild.INSTALL})"),
 ]

@@ -79,6 +79,7 @@ class Workload:
     per: int = 1                   # divide times by this (e.g. per price)
     note: str = ""
     unavailable: str = ""          # non-empty: ours cannot run here (e.g. no coqc); not timed
+    warmup: bool = True            # one untimed call of each first (caches, lazy imports)
 
 
 def fmt_time(seconds):
@@ -102,9 +103,9 @@ def repeats(w: Workload, quick: bool) -> int:
     return max(3, w.repeat // 2) if quick else w.repeat
 
 
-def time_interleaved(fns, repeat):
-    """Warm each callable once, then time them in turn, ``repeat`` rounds."""
-    for fn in fns:
+def time_interleaved(fns, repeat, warmup=True):
+    """Warm each callable once (unless told not to), then time them in turn, ``repeat`` rounds."""
+    for fn in fns if warmup else ():
         fn()
     times = [[] for _ in fns]
     for _ in range(max(1, repeat)):
@@ -159,7 +160,7 @@ def run_workload(w: Workload, quick: bool = False):
         out["note"] = w.note       # a setup may measure accuracy and say so in the note
     live = [r for r in w.references if r.fn is not None]
     rep = repeats(w, quick)
-    times = time_interleaved([w.ours] + [r.fn for r in live], rep)
+    times = time_interleaved([w.ours] + [r.fn for r in live], rep, w.warmup)
     ours = stats(times[0], w.per)
     out["ours"] = ours
     measured = {r.name: stats(t, w.per) for r, t in zip(live, times[1:])}

@@ -82,6 +82,12 @@ def test_parse_target_reads_the_old_free_text_forms():
     assert not parse_target("about as fast as QuantLib").checked()
 
 
+def test_no_warmup_times_every_call(clock):
+    ours = clock.taking([5.0, 1.0, 1.0])
+    r = run_workload(Workload("w", ours, [], repeat=3, warmup=False))
+    assert r["ours"]["max"] == 5.0 and len(ours.calls) == 3
+
+
 def test_unavailable_workload_is_skipped_not_timed(clock):
     ours = clock.taking([1.0])
     r = run_workload(Workload("coq", ours, [Reference("1 job", ours)], target=Target(max_s=1),

@@ -28,6 +28,7 @@ verify: build
 	$(PY) -m verifier certify --check
 	$(PY) -m verifier export lean --check
 	$(PY) -m verifier export coq --check
+	@bash .ci/install-coq
 	$(PY) -m verifier coq-build --if-available
 	$(PY) -m verifier verify
 	$(PY) -m verifier mutants

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from benchmarks.harness import Reference, Workload
+from benchmarks.harness import Reference, Target, Workload
 from numerics import adams_ref, black_scholes as bs, fractional as fr, rough_heston as rh
 
 KAPPA, ETA, RHO = 0.3, 0.3, -0.7
@@ -42,7 +42,7 @@ adams_one = Workload(
     ours=lambda: fr.riccati_batch(_U1, 0.61, KAPPA, ETA, RHO, 1.0, 400),
     references=[Reference("numpy twin (adams_ref)",
                           lambda: adams_ref.riccati_batch(0.61, 400, 1.0, _A1, _B1, _C1))],
-    target="<= 0.3 ms",
+    target=Target(max_s=0.3e-3),
     repeat=21,
 )
 
@@ -55,7 +55,7 @@ riccati_batch = Workload(
     ours=lambda: fr.riccati_batch(_U, 0.61, KAPPA, ETA, RHO, 1.0, 400),
     references=[Reference("numpy twin (adams_ref)",
                           lambda: adams_ref.riccati_batch(0.61, 400, 1.0, _A, _B, _C))],
-    target=">= 3x numpy twin",
+    target=Target(min_ratio=3.0, reference="numpy twin"),
     repeat=7,
 )
 
@@ -115,7 +115,8 @@ surface = Workload(
     ours=_ours_surface,
     references=[Reference("QuantLib AnalyticRoughHestonEngine", _ql_surface if _ql_mod else None,
                           _ql_why)],
-    target="<= 15 ms, abs err <= 1e-4 vs n=1600",
+    target=Target(max_s=15e-3, max_error=1e-4, error=lambda: _surface_state.get("err"),
+                  error_text="max abs price error vs n=1600"),
     setup=_setup_surface,
     repeat=5,
 )
@@ -151,7 +152,7 @@ implied_vol = Workload(
     ours=lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind),
     references=[Reference("QuantLib blackFormulaImpliedStdDev loop",
                           (lambda: _ql_iv_loop(_ALL)) if _ql_mod else None, _ql_why)],
-    target="<= 0.3 us per price",
+    target=Target(max_s=0.3e-6),        # per price
     repeat=3,
     per=N_IV,
     note="1e6 OTM prices, |log(F/K)| <= 1, T in [0.003, 10], sigma in [0.03, 1]; "
@@ -162,7 +163,7 @@ implied_vol_2t = Workload(
     name="det: implied vol 1e6 prices, 2 threads (per price)",
     ours=lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind, threads=2),
     references=[Reference("ours, 1 thread", lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind, threads=1))],
-    target="<= 0.3 us per price",
+    target=Target(max_s=0.3e-6),        # per price
     repeat=3,
     per=N_IV,
     note="threads forced: the default picks 1 thread when the load average says a core is busy",
@@ -183,7 +184,7 @@ implied_vol_sample = Workload(
     name="det: implied vol 1e4-price sample (per price)",
     ours=lambda: bs.implied_vol(_Psub, 1.0, _Ksub, _Tsub, kind=_kindsub),
     references=[Reference("py_lets_be_rational (pure Python)", _lbr_loop if _lbr else None, _lbr_why)],
-    target="<= 0.3 us per price",
+    target=Target(max_s=0.3e-6),        # per price
     repeat=3,
     per=N_LBR,
     note="a random 1e4 subset of the 1e6 prices (py_lets_be_rational is a per-call Python "

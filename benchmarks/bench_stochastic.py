@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.harness import Reference, Workload
+from benchmarks.harness import Reference, Target, Workload
 from numerics import _meanfield, fbm, fbm_ref, meanfield, meanfield_ref, rbergomi, rbergomi_ref, risk, risk_ref
 from numerics._bs_mc_helpers import normals
 
@@ -161,25 +161,25 @@ WORKLOADS = [
     Workload("stoch/fbm Davies-Harte n=2^16 (per path)", _dh_ours,
              [Reference("numpy twin + numpy normals", _dh_twin),
               Reference("stochastic 0.6 FBM.sample", _stoch_fn, _stoch_why)],
-             target="<= 2 ms per path", per=_PATHS_DH, repeat=5),
+             target=Target(max_s=2e-3), per=_PATHS_DH, repeat=5),
     Workload("stoch/fbm Davies-Harte n=2^16 (kernel only, per path)", _dh_kernel,
-             [Reference("numpy twin", _dh_kernel_twin)], setup=_dh_setup, target="", per=_PATHS_DH, repeat=5,
+             [Reference("numpy twin", _dh_kernel_twin)], setup=_dh_setup, per=_PATHS_DH, repeat=5,
              note="normals pre-drawn; includes copying them (the pipeline works in place)"),
     Workload("stoch/fbm Davies-Harte n=2^16 vs fbm pkg (per path)",
              lambda: fbm.davies_harte(_N_FBM, _H, n_paths=2, rng=1),
              [Reference("fbm 0.3 FBM.fbm", _fbm2_fn, _fbm2_why)],
-             target="<= 2 ms per path", per=2, repeat=3),
+             target=Target(max_s=2e-3), per=2, repeat=3),
     Workload("stoch/rbergomi hybrid 1e4 paths x 100 steps (full pipeline)", _rb_ours,
-             [Reference("numpy twin + numpy normals", _rb_twin)], target="<= 12 ms", repeat=7,
+             [Reference("numpy twin + numpy normals", _rb_twin)], target=Target(max_s=12e-3), repeat=7,
              note="includes drawing 3e6 normals (inside the kernel, block by block)"),
     Workload("stoch/rbergomi hybrid 1e4 x 100 (kernel only, normals pre-drawn)", _rb_kernel,
-             [Reference("numpy twin", _rb_kernel_twin)], setup=_rb_setup, target="", repeat=5),
+             [Reference("numpy twin", _rb_kernel_twin)], setup=_rb_setup, repeat=5),
     Workload("stoch/historical CVaR 99% on 1e7 samples", lambda: risk.historical_var_cvar(_LOSSES["x"], 0.99),
              [Reference("np.partition twin", lambda: risk_ref.var_cvar(_LOSSES["x"], 0.99))],
-             setup=_cvar_setup, target="<= 30 ms", repeat=5),
+             setup=_cvar_setup, target=Target(max_s=30e-3), repeat=5),
     Workload("stoch/McKean-Vlasov N=2000, 200 steps", _mv_ours,
-             [Reference("numpy twin + numpy normals", _mv_twin)], target="<= 3 ms", repeat=9,
+             [Reference("numpy twin + numpy normals", _mv_twin)], target=Target(max_s=3e-3), repeat=9,
              note="includes drawing 4e5 normals"),
     Workload("stoch/McKean-Vlasov N=2000, 200 steps (kernel only)", _mv_kernel,
-             [Reference("numpy twin", _mv_kernel_twin)], setup=_mv_setup, target="", repeat=7),
+             [Reference("numpy twin", _mv_kernel_twin)], setup=_mv_setup, repeat=7),
 ]

@@ -50,6 +50,7 @@ def test_stale_check_names_changed_missing_and_extra_files(tmp_path, coq_export)
     assert export.stale(ex) == []
 
 
+@pytest.mark.slow
 def test_cli_check_exits_1_naming_the_stale_file(tmp_path):
     shutil.copytree(ROOT / "lean", tmp_path / "lean")
     shutil.copytree(ROOT / "coq", tmp_path / "coq")
@@ -229,6 +230,7 @@ needs_coqc = pytest.mark.skipif(shutil.which("coqc") is None, reason="coqc not i
                                 "(Debian: apt-get install coq libcoq-stdlib libcoq-interval)")
 
 
+@pytest.mark.slow
 @pytest.mark.needs_tool
 @needs_coqc
 @pytest.mark.parametrize("mode", ["bundle", "modules"])
@@ -245,6 +247,7 @@ def test_coqc_proves_every_theorem(tmp_path, coq_export, mode):
     assert coqbuild.report_ok(rep)
 
 
+@pytest.mark.slow
 @pytest.mark.needs_tool
 @needs_coqc
 def test_coqc_error_is_pinned_to_its_theorem(tmp_path, coq_export):
@@ -276,6 +279,7 @@ def test_bundle_hoists_library_imports_and_maps_lines(coq_export):
         assert text[k] == coq_export.files[rel].split("\n")[first - 1]
 
 
+@pytest.mark.slow
 @pytest.mark.needs_tool
 @needs_coqc
 def test_extra_module_with_interval_tactic(tmp_path, monkeypatch):

@@ -73,6 +73,7 @@ def test_discrete_hedging_variance_matches_asymptotic_constant():
     assert abs(256 * sw.var[0] - 1.2 * c) > 4 * 256 * sw.var_se[0]
 
 
+@pytest.mark.slow
 @pytest.mark.witness
 def test_rebalancing_exponent_bs_world_and_rough_floor():
     # Black-Scholes world: Var ~ N^-1 (fitted on N >= 32, where the 1/N law has set in)
@@ -154,6 +155,7 @@ def test_hedge_error_exponent_is_2H_minus_1(H):
     assert abs(beta - (2 * other - 1)) > 10 * sw.var_exponent_se
 
 
+@pytest.mark.slow
 def test_kernel_matches_twin_heston_spot_variance_table(rough_paths):
     S, vol = rough_paths
     V = vol ** 2

@@ -17,7 +17,9 @@ def P(**kw):
     return rh.RoughHestonParams(**base)
 
 
-@pytest.mark.parametrize("T", [0.02, 0.25, 1.0, 3.0])
+@pytest.mark.parametrize("T", [pytest.param(0.02, marks=pytest.mark.slow), 0.25,
+                               pytest.param(1.0, marks=pytest.mark.slow),
+                               pytest.param(3.0, marks=pytest.mark.slow)])
 def test_half_is_classical_heston_closed_form(T):
     kappa, theta, eta, rho, V0, r, q = 1.5, 0.05, 0.6, -0.7, 0.04, 0.02, 0.01
     want = rh.heston_price_closed_form(K, T, S0, r, q, kappa, theta, eta, rho, V0)
@@ -26,6 +28,7 @@ def test_half_is_classical_heston_closed_form(T):
     np.testing.assert_allclose(got, want, atol=2e-9 * S0, rtol=0)
 
 
+@pytest.mark.slow
 def test_heston_closed_form_agrees_with_quantlib():
     ql = pytest.importorskip("QuantLib", reason="QuantLib not installed")
     today = ql.Date(1, 1, 2025)
@@ -64,6 +67,7 @@ def test_kernel_matches_numpy_twin():
     np.testing.assert_allclose(g["put"], put, rtol=1e-11, atol=1e-11 * S0)
 
 
+@pytest.mark.slow
 def test_put_call_parity_against_direct_call_coefficients():
     p = P(H=0.2)
     for T, r, q in ((0.05, 0.0, 0.0), (1.0, 0.03, 0.01)):

@@ -50,7 +50,7 @@ def test_lift_reproduces_the_o_n2_scheme(scheme, H):
         np.testing.assert_allclose(a, b, rtol=0, atol=atol)
 
 
-@pytest.mark.parametrize("scheme,n", [("euler", 100), ("ivi", 20)])
+@pytest.mark.parametrize("scheme,n", [pytest.param("euler", 100, marks=pytest.mark.slow), ("ivi", 20)])
 def test_classical_heston_limit_matches_closed_form_within_4se(scheme, n):
     rh = pytest.importorskip("numerics.rough_heston")
     K = np.array([0.9, 1.0, 1.1])

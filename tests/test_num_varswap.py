@@ -41,6 +41,7 @@ def test_scheme_variance_converges_to_double_integral(kappa):
     assert errs[-1] / exact < 3e-3
 
 
+@pytest.mark.slow
 @pytest.mark.witness
 @pytest.mark.parametrize("H", [0.1, 0.3])
 def test_variance_grows_like_T_to_2H_at_short_maturity(H):
@@ -50,6 +51,7 @@ def test_variance_grows_like_T_to_2H_at_short_maturity(H):
     assert slope < 1.0
 
 
+@pytest.mark.slow
 def test_variance_grows_with_eta():
     assert vs.vs_variance_exact(0.1, 1.5, 0.04, 1.0) > vs.vs_variance_exact(0.1, 1.0, 0.04, 1.0)
 

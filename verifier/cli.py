@@ -1,21 +1,23 @@
 """``roughatlas`` — the command line of the verifier.
 
     roughatlas verify [--only ID ...] [--json]   kernel + Z3 + SymPy + vacuity, summary
-    roughatlas list [--part P] [--method M] [--status S]
-    roughatlas show ID                           printed vs formal, certificate, checkers
-    roughatlas search TEXT                       search names, statements, errata
+    roughatlas list [--part P] [--method M] [--status S] [--json]
+    roughatlas show ID [--json]                  a theorem (printed vs formal, certificate,
+                                                 checkers), fact, hypothesis or claim
+    roughatlas search TEXT [--json]              names, statements, errata, parts, witnesses, claims
     roughatlas certify [--check]                 untrusted search → proofs/ (or check they are current)
     roughatlas mutants [--json]                  soundness under mutation (kill rate)
-    roughatlas errata                            printed statements that differ, with counterexamples
-    roughatlas duplicates                        theorems that state the same thing
+    roughatlas errata [--json]                   printed statements that differ, with counterexamples
+    roughatlas duplicates [--json]               theorems that state the same thing
     roughatlas witness ID ... | --all [--quick]  measure and check the numerical witnesses
     roughatlas claims [--json] [--incorrect]     the paper's numeric claims, decided by intervals
     roughatlas export lean|coq|all [--check]     write lean/ and coq/ (or fail naming stale files)
-    roughatlas coq-build [--jobs N]              compile coq/ with coqc; per-theorem PROVED / ERROR
+    roughatlas coq-build [--jobs N] [--json]     compile coq/ with coqc; per-theorem PROVED / ERROR
     roughatlas lean-build [--if-available]       lake build + axiom audit, where a toolchain exists
 
 Exit status: 0 when everything asked for holds, 1 when something is not proved
-(or is vacuous, or stale), 2 for bad input (invalid registry, unknown theorem).
+(or is vacuous, or stale), 2 for bad input (invalid registry, unknown theorem, an unknown
+--part/--method/--status value).
 """
 from __future__ import annotations
 
@@ -24,9 +26,9 @@ import json
 import sys
 import time
 
-from verifier import pipeline
+from verifier import pipeline, views
 from verifier.expr import show, show_prop
-from verifier.registry import DEFAULT_PATH, RegistryError, load
+from verifier.registry import DEFAULT_PATH, METHODS, STATUSES, RegistryError, load
 
 OK, FAIL, BAD = 0, 1, 2
 
@@ -170,10 +172,14 @@ def _print_summary(reg, rows, s):
 
 def cmd_list(args):
     reg = _registry(args)
+    if args.part is not None and args.part not in {p["id"] for p in reg.parts}:
+        return _bad_value("list", "--part", args.part, [p["id"] for p in reg.parts])
     rows = [t for t in reg.theorems
             if (args.part is None or t.part == args.part)
             and (args.method is None or t.method == args.method)
             and (args.status is None or t.status_printed == args.status)]
+    if args.json:
+        return _print_json({"theorems": [views.theorem_brief(t) for t in rows], "count": len(rows)})
     for t in rows:
         print(f"{t.id:>3}  {t.name:36s} part {t.part:<4} {t.method:12s} {t.status_printed:21s} "
               f"{show_prop(t.statement.goal, style='math')}")
@@ -183,23 +189,16 @@ def cmd_list(args):
 
 def cmd_search(args):
     reg = _registry(args)
-    needle = args.text.lower()
-    hits = []
-    for t in reg.theorems:
-        hay = " ".join([t.name, t.lean_name, t.printed, t.erratum, t.statement.show(),
-                        t.statement.show(style="ascii")]).lower()
-        if needle in hay:
-            hits.append(t)
-    for t in hits:
-        print(f"{t.id:>3}  {t.name:36s} {t.statement.show()}")
-    for f in reg.facts.values():
-        if needle in (f.id + " " + f.text + " " + show_prop(f.prop)).lower():
-            print(f"fact {f.id}: {f.text}")
-    for h in reg.hypotheses.values():
-        if needle in (h.id + " " + h.text + " " + show_prop(h.prop)).lower():
-            print(f"hypothesis {h.id}: {show_prop(h.prop, style='math')} ({h.text})")
+    hits = views.search(reg, args.text)
+    if args.json:
+        return _print_json({"query": args.text, "hits": hits, "count": len(hits)})
+    for h in hits:
+        where = "" if h["matched"][0] in ("name", "id", "title", "statement") else \
+            f"   [in {', '.join(h['matched'])}]"
+        head = f"{h['id']:>3} " if h["kind"] == "theorem" else f"{h['kind']} {h['id']}:"
+        print(f"{head} {h['summary']}{where}")
     if not hits:
-        print(f"no theorem matches {args.text!r}")
+        print(f"nothing matches {args.text!r}")
     return OK
 
 
@@ -227,6 +226,9 @@ def _cert_text(cert):
 
 def cmd_show(args):
     reg = _registry(args)
+    other = _show_other(reg, args)   # --json, hypotheses, claims, unknown ids
+    if other is not None:
+        return other
     if args.id in reg.facts:
         f = reg.facts[args.id]
         ref = f.reference
@@ -237,12 +239,7 @@ def cmd_show(args):
         print(f"  Cited by     {', '.join(users) or '—'}")
         _show_witness(reg, f.id, f.witness)
         return OK
-    try:
-        t = reg.theorem(args.id)
-    except KeyError:
-        print(f"roughatlas show: no theorem or fact {args.id!r} (try: roughatlas search TEXT)",
-              file=sys.stderr)
-        return BAD
+    t = reg.theorem(args.id)
     part = next(p for p in reg.parts if p["id"] == t.part)
     rows, _ = pipeline.verify(reg, only=[str(t.id)])
     r = rows[0]
@@ -295,6 +292,55 @@ def cmd_show(args):
     print(f"  Duplicates   {', '.join(str(x) for x in dups[0] if x != t.id) if dups else '—'}")
     _show_witness(reg, t.id, t.witness)
     return OK if pipeline.row_ok(r) else FAIL
+
+
+def _show_other(reg, args):
+    """``show`` for what the theorem and fact pages do not cover; None: print those."""
+    try:
+        kind, entry = views.lookup(reg, args.id)
+    except KeyError as exc:
+        print(f"roughatlas show: {exc.args[0]} (try: roughatlas search TEXT)", file=sys.stderr)
+        return BAD
+    if args.json:
+        if kind == "theorem":
+            rows, _ = pipeline.verify(reg, only=[str(entry.id)])
+            exp, _ = _export_statuses(reg, only=entry.id)
+            view = views.theorem_view(reg, entry, rows[0], exp[entry.id])
+            return _print_json(view, OK if view["ok"] else FAIL)
+        view = getattr(views, f"{kind}_view")(reg, entry)
+        return _print_json(view, OK if kind != "claim" or view["decision"]["agrees"] else FAIL)
+    if kind == "hypothesis":
+        v = views.hypothesis_view(reg, entry)
+        print(f"Hypothesis {v['id']}: {v['text']}")
+        print(f"  Statement    {v['statement']}   (variables: {', '.join(v['vars'])})")
+        print(f"  Source       {v['source'] or '—'}")
+        print(f"  Assumed by   {', '.join(map(str, v['assumed_by'])) or '—'}")
+        return OK
+    if kind == "claim":
+        v = views.claim_view(reg, entry)
+        d = v["decision"]
+        print(f"Claim {v['id']}  §{v['section']}")
+        print(f"  Printed      {v['printed']}")
+        print(f"  Quantity     {v['expr_text']}  ∈ [{d['lo']:.10g}, {d['hi']:.10g}]")
+        print(f"  Verdict      {d['verdict']} (printed {v['value_text']}, true value {d['true_value']})"
+              + ("" if d["agrees"] else f"; the registry marks it {v['verdict']}: STALE"))
+        for k, x in v.items():
+            if k not in ("kind", "id", "section", "printed", "expr_text", "value_text", "decision",
+                         "verdict", "true_value") and x not in ("", None, [], {}):
+                print(f"  {k:12s} {x}")
+        return OK if d["agrees"] else FAIL
+    return None
+
+
+def _print_json(obj, code=OK):
+    print(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+    return code
+
+
+def _bad_value(cmd, option, value, valid):
+    print(f"roughatlas {cmd}: {option} {value!r} is not one of: {', '.join(map(str, valid))}",
+          file=sys.stderr)
+    return BAD
 
 
 def _show_witness(reg, ident, w):
@@ -376,20 +422,24 @@ def cmd_mutants(args):
 
 def cmd_errata(args):
     reg = _registry(args)
-    n = 0
-    for t in reg.theorems:
-        if t.status_printed == "ok":
-            continue
-        n += 1
-        print(f"{t.id:>3} {t.name} [{t.status_printed}]")
-        print(f"      printed:   {t.printed}")
-        print(f"      formal:    {t.statement.show()}")
-        print(f"      erratum:   {t.erratum}")
-        chk = pipeline.printed_check(t)
+    rows = views.errata_rows(reg)
+    refuted = [r["id"] for r in rows if r["printed_check"] and r["printed_check"]["counterexample"]]
+    if args.json:
+        return _print_json({"errata": rows, "count": len(rows), "with_counterexample": refuted})
+    for r in rows:
+        print(f"{r['id']:>3} {r['name']} [{r['status_printed']}]")
+        print(f"      printed:   {r['printed']}")
+        print(f"      formal:    {r['formal']}")
+        print(f"      erratum:   {r['erratum']}")
+        chk = r["printed_check"]
         if chk:
             cex = ", ".join(f"{k} = {v}" for k, v in (chk["counterexample"] or {}).items())
             print(f"      literally: {chk['reading']}  → Z3 {chk['z3']}" + (f" at {cex}" if cex else ""))
-    print(f"{n} printed statement(s) differ from their formal reading")
+    unread = sum(1 for r in rows if not r["printed_check"])
+    other = len(rows) - len(refuted) - unread
+    print(f"{len(rows)} printed statement(s) differ from their formal reading; Z3 refutes the literal "
+          f"reading of {len(refuted)} with a counterexample; {unread} have no literal reading"
+          + (f"; {other} literal reading(s) not refuted" if other else ""))
     return OK
 
 
@@ -397,6 +447,8 @@ def cmd_duplicates(args):
     reg = _registry(args)
     by_id = reg.by_id()
     groups = pipeline.duplicate_groups(reg)
+    if args.json:
+        return _print_json({"groups": views.duplicate_rows(reg), "count": len(groups)})
     for g in groups:
         print(" = ".join(f"{i} {by_id[i].name}" for i in g) + f"    ({by_id[g[0]].statement.show()})")
     print(f"{len(groups)} group(s), {sum(len(g) - 1 for g in groups)} theorem(s) restate an earlier one")
@@ -576,8 +628,11 @@ def cmd_coq_build(args):
               f"({len(bad)} file(s) differ on disk; run: roughatlas export coq)", file=sys.stderr)
     rep = coqbuild.build(ex, jobs=args.jobs, mode="modules" if args.modules else "bundle")
     if not rep.get("available"):
+        code = OK if args.if_available else FAIL
+        if args.json:
+            return _print_json({"status": "skipped", **rep}, code)
         print(f"Coq build: skipped ({rep['reason']})")
-        return OK if args.if_available else FAIL
+        return code
     if args.json:
         print(json.dumps(rep, indent=2))
     else:
@@ -635,24 +690,40 @@ def _not_yet(name, issue):
     return run
 
 
+def _version():
+    """The version in pyproject.toml, read from the installed package's metadata."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("roughatlas")
+    except metadata.PackageNotFoundError:   # a checkout that was never installed
+        import re
+        from pathlib import Path
+
+        text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+        m = re.search(r'^version\s*=\s*"([^"]+)"', text, re.M)
+        return m.group(1) if m else "unknown"
+
+
 def build_parser():
     p = argparse.ArgumentParser(prog="roughatlas", description="Machine-checked exponent laws of "
                                 "rough volatility: registry, kernel, second opinions.")
     p.add_argument("--registry", default=str(DEFAULT_PATH), help="registry file (default: %(default)s)")
+    p.add_argument("--version", action="version", version=f"roughatlas {_version()}")
     sub = p.add_subparsers(dest="cmd", required=True)
     v = sub.add_parser("verify", help="check every certificate, ask Z3 and SymPy, check vacuity")
     v.add_argument("--only", nargs="+", metavar="ID", help="only these theorems (id or name)")
     v.add_argument("--json", action="store_true", help="one JSON object on stdout")
     v.set_defaults(fn=cmd_verify)
     ls = sub.add_parser("list", help="list theorems")
-    ls.add_argument("--part")
-    ls.add_argument("--method")
-    ls.add_argument("--status")
+    ls.add_argument("--part", help="a part id of the registry (e.g. 3.5)")
+    ls.add_argument("--method", choices=METHODS)
+    ls.add_argument("--status", choices=STATUSES)
     ls.set_defaults(fn=cmd_list)
-    sh = sub.add_parser("show", help="one theorem in full")
-    sh.add_argument("id")
+    sh = sub.add_parser("show", help="one theorem, fact, hypothesis or claim in full")
+    sh.add_argument("id", help="theorem id or name, fact id, hypothesis id or claim id")
     sh.set_defaults(fn=cmd_show)
-    se = sub.add_parser("search", help="search names, statements and errata")
+    se = sub.add_parser("search", help="search names, statements, errata, parts, witnesses, claims")
     se.add_argument("text")
     se.set_defaults(fn=cmd_search)
     ce = sub.add_parser("certify", help="search certificates (untrusted) and write proofs/")
@@ -665,6 +736,8 @@ def build_parser():
     er.set_defaults(fn=cmd_errata)
     du = sub.add_parser("duplicates", help="theorems that restate another")
     du.set_defaults(fn=cmd_duplicates)
+    for q in (ls, sh, se, er, du):
+        q.add_argument("--json", action="store_true", help="one JSON object on stdout")
     wi = sub.add_parser("witness", help="measure and check numerical witnesses")
     wi.add_argument("ids", nargs="*", metavar="ID", help="theorem id/name or fact id")
     wi.add_argument("--all", action="store_true", help="every theorem and fact; writes the report")

@@ -48,6 +48,10 @@ def export_digest(ex):
     return h.hexdigest()[:16]
 
 
+# The one command that installs Coq (the package list is also in .ci/install-coq).
+INSTALL = "sudo apt-get install -y coq libcoq-stdlib libcoq-interval"
+
+
 def find_coqc():
     return shutil.which("coqc")
 
@@ -198,8 +202,7 @@ def build(ex, jobs=2, out_dir=BUILD, report_path=REPORT, coqc=None, mode="bundle
     coqc = coqc or find_coqc()
     digest = export_digest(ex)
     if coqc is None:
-        rep = {"available": False, "reason": "coqc not found on PATH (Debian: apt-get install "
-                                              "coq libcoq-stdlib libcoq-interval)",
+        rep = {"available": False, "reason": f"coqc not found on PATH; install it with: {INSTALL}",
                "export_digest": digest}
         return rep
     part_mods = {m for m, _, ids, _ in ex.modules if ids or m == AUDIT_MODULE}

@@ -43,6 +43,8 @@ PART_KEYS = {"id": True, "title": True, "theorems": True, "method": True}
 HYP_KEYS = {"id": True, "vars": True, "prop": True, "text": True, "source": False}
 FACT_KEYS = {"id": True, "vars": True, "prop": True, "text": True, "reference": True,
              "witness": False}
+SOURCE_KEYS = {"title": True, "author": True, "date": True, "status": False}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REF_KEYS = {"authors": True, "year": True, "result": True, "title": False, "note": False}
 THM_KEYS = {"id": True, "name": True, "lean_name": True, "part": True, "printed": True,
             "statement": True, "uses": True, "method": True, "status_printed": True,
@@ -123,6 +125,7 @@ class Registry:
     facts: dict
     theorems: list
     claims: tuple = ()      # verifier.claims.Claim, the paper's numeric claims
+    source: Optional[dict] = None   # the paper: title, author, date (YYYY-MM-DD), status
 
     def theorem(self, key):
         for t in self.theorems:
@@ -240,6 +243,7 @@ def lower(data, path=Path("<registry>")) -> Registry:
         parts.append({"id": pid, "title": p.get("title"), "theorems": rng or [],
                       "method": p.get("method")})
 
+    source = _source(c, data.get("source"), f"{name}.source")
     hyps, facts = {}, {}
     for h, where, hid, vs, prop in _declarations(c, data, "hypotheses", HYP_KEYS, _HYP_ID,
                                                   "a hypothesis id (h…)", hyps):
@@ -322,7 +326,21 @@ def lower(data, path=Path("<registry>")) -> Registry:
     if c.problems:
         raise RegistryError(c.problems)
     theorems.sort(key=lambda t: t.id)
-    return Registry(Path(path), parts, hyps, facts, theorems, tuple(claims))
+    return Registry(Path(path), parts, hyps, facts, theorems, tuple(claims), source)
+
+
+def _source(c, src, where):
+    """The paper the registry transcribes, cited by title, author and date (not a path)."""
+    if src is None:
+        return None
+    if not c.keys(src, SOURCE_KEYS, where):
+        return None
+    for k in SOURCE_KEYS:
+        c.string(src, k, where)
+    date = src.get("date")
+    if isinstance(date, str) and not _DATE.match(date):
+        c.err(f"{where}.date", f"expected a date YYYY-MM-DD (quoted), got {date!r}")
+    return {k: src[k] for k in SOURCE_KEYS if isinstance(src.get(k), str)}
 
 
 def _declarations(c, data, section, keys, pattern, what, taken):

@@ -157,7 +157,10 @@ def _witness_stale(reg, kind, key, res):
 def _witness_entry(reg, kind, key, res, plots):
     if res is None:
         return {"status": NOT_RUN, "class": "NOT_RUN", "command": f"roughatlas witness {key}",
-                "reason": f"no result in build/witness.json (run: {COMMANDS['witness']})"}
+                "reason": f"no result in build/witness.json (run: roughatlas witness {key}, or all: "
+                          f"{COMMANDS['witness']})",
+                "stale": "", "quick": False, "claim": "", "kernel": "", "tolerance": {}, "justification": "",
+                "test": "", "findings": [], "error": "", "points": [], "plots": []}
     stale = _witness_stale(reg, kind, key, res)
     points = []
     for row in res.get("points", []):

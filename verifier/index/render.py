@@ -46,7 +46,7 @@ def dot_source(graph, root="", highlight=None):
     for n in graph["nodes"]:
         kind = style.NODE_KINDS[n["kind"]]
         attrs = {"label": n["label"], "URL": root + n["url"], "tooltip": n["tooltip"],
-                 "shape": kind["shape"], "style": kind["style"], "id": "node-" + n["key"].replace(":", "-"),
+                 "shape": kind["shape"], "style": kind["style"], "id": "node_" + n["key"].replace(":", "_"),
                  "target": "_top"}
         if n["kind"] == "theorem":
             p = style.PROOF[n["proof_class"]]
@@ -124,13 +124,19 @@ def _env():
 
 # -- the site -----------------------------------------------------------------------------
 
+def check_out(out):
+    """Refuse to empty a folder that is not a site this module wrote."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or (not (out / "index.html").exists() and any(out.iterdir()))):
+        raise RenderError(f"{out} exists and is not a site written by roughatlas index; refusing to empty it")
+
+
 def render(data, out, dot=None):
     """Write the site for ``data`` into ``out`` (emptied first); returns {pages, bytes, seconds}."""
     t0 = time.perf_counter()
     out = Path(out)
+    check_out(out)
     if out.exists():
-        if not (out / "index.html").exists() and any(out.iterdir()):
-            raise RenderError(f"{out} exists and is not a site written by roughatlas index; refusing to empty it")
         shutil.rmtree(out)
     (out / "theorems").mkdir(parents=True)
     (out / "facts").mkdir()
@@ -175,6 +181,7 @@ def render(data, out, dot=None):
 def build(out, registry=None, results=None, dot=None):
     """Gather and render; returns the render stats plus the gather time."""
     t0 = time.perf_counter()
+    check_out(out)
     kw = {} if registry is None else {"registry": registry}
     data = G.gather(results=results, **kw)
     t1 = time.perf_counter()

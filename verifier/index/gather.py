@@ -175,7 +175,9 @@ def _witness_entry(reg, kind, key, res, plots):
         reason = (f"every relation of the claim holds within tolerance at all {len(points)} "
                   f"parameter point(s)")
     elif status == "FINDING":
-        reason = "the measurement does not support a cited fact: " + "; ".join(res.get("findings", []))
+        n = len(res.get("findings", []))
+        reason = (f"the measurement does not support a cited fact ({n} finding{'s' if n != 1 else ''} "
+                  "below); the theorem's algebra stays proved")
     elif res.get("error"):
         reason = res["error"]
     else:

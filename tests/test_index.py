@@ -128,28 +128,27 @@ class _Collect(HTMLParser):
         self.stack.pop()
 
 
-def _parse_all(out):
-    parsed = {}
-    for page in out.rglob("*.html"):
+def _parse(page, cache):
+    if page not in cache:
         p = _Collect()
         p.feed(read(page))
         p.close()
-        parsed[page] = p
-    return parsed
+        cache[page] = p
+    return cache[page]
 
 
-def _check_site(out):
+def _check_site(out, only=None):
     """Every page parses with balanced tags; every internal link, image and anchor resolves;
-    nothing points off the machine."""
-    parsed = _parse_all(out)
-    problems = []
-    for page, p in parsed.items():
+    nothing points off the machine.  ``only``: check just these pages (relative paths)."""
+    cache, problems = {}, []
+    pages = [out / x for x in only] if only else sorted(out.rglob("*.html"))
+    for page in pages:
+        p = _parse(page, cache)
         rel = page.relative_to(out)
         problems += [f"{rel}: {e}" for e in p.errors]
         problems += [f"{rel}: <{t}> never closed (opened line {ln})" for t, (ln, _) in p.stack
                      if t not in ("html", "body", "head")]
-        text = read(page)
-        if not text.startswith("<!DOCTYPE html>"):
+        if not read(page).startswith("<!DOCTYPE html>"):
             problems.append(f"{rel}: no doctype")
         for tag, link in p.links:
             if link.startswith(("data:", "mailto:")):
@@ -162,7 +161,7 @@ def _check_site(out):
             if not target.is_file():
                 problems.append(f"{rel}: <{tag}> {link!r} does not resolve")
                 continue
-            if parts.fragment and target.suffix == ".html" and parts.fragment not in parsed[target].ids:
+            if parts.fragment and target.suffix == ".html" and parts.fragment not in _parse(target, cache).ids:
                 problems.append(f"{rel}: {link!r}: no id {parts.fragment!r} in {target.name}")
     css = out / "static" / "vendor" / "katex" / "katex.min.css"
     for font in re.findall(r"url\((fonts/[^)]+\.woff2)\)", read(css)):
@@ -178,17 +177,22 @@ def test_links_images_and_html(site):
 
 
 def test_link_checker_catches_a_broken_link(site, tmp_path):
-    """The checker itself can fail: a copy of the site with one dangling link and one
-    unclosed element is rejected."""
+    """The checker itself can fail: a dangling link, an unclosed element and a link to a
+    missing anchor are each reported."""
     out, _ = site
     bad = tmp_path / "bad"
     shutil.copytree(out, bad)
     page = bad / "errata.html"
     page.write_text(read(page).replace("</main>", '<a href="theorems/9999.html">x</a><div></main>'),
                     encoding="utf-8")
-    problems = _check_site(bad)
-    assert any("9999.html" in p for p in problems)
+    table = bad / "theorems.html"
+    table.write_text(read(table).replace('href="theorems/32.html"', 'href="theorems/32.html#no-such-id"', 1),
+                     encoding="utf-8")
+    problems = _check_site(bad, only=["errata.html", "theorems.html"])
+    assert any("9999.html" in p and "does not resolve" in p for p in problems)
     assert any("</main>" in p for p in problems)
+    assert any("no id 'no-such-id'" in p for p in problems)
+    assert _check_site(out, only=["errata.html", "theorems.html"]) == []
 
 
 @needs_dot
@@ -254,6 +258,28 @@ def test_vacuity_and_evidence_fields_are_read_by_name():
     assert gather._vacuity({"vacuity": "PROVED", "vacuity_model": {"H": "1/4"}}) == \
         {"status": "NON_VACUOUS", "model": {"H": "1/4"}}
     assert gather._vacuity({})["status"] == gather.NOT_RUN
+
+
+def test_new_verifier_fields_render(site):
+    """An evidence record and an undecided claim with its reading (fields the verifier's
+    JSON may carry) are shown; missing keys do not break the page."""
+    from verifier.index.render import _env
+
+    data = gather._evidence({"evidence": {"status": "FINDING", "facts_with_findings": ["F_conv_rate"]}})
+    assert data == {"status": "FINDING", "facts_with_findings": ["F_conv_rate"], "witness": ""}
+    assert gather._evidence({}) is None
+    c = gather._claim({"id": "C_x", "verdict": "undecided", "reading": "rounded to one digit"})
+    html = _env().get_template("claims.html").render(
+        d={"meta": {"title": "t", "built": "", "commit": "", "dirty": False, "registry": "", "results": ""},
+           "claims": [c], "totals": {"claims_total": 1, "claims": {"correct": 0, "incorrect": 0, "undecided": 1}}},
+        root="", here="claims.html")
+    assert "rounded to one digit" in html and ">undecided<" in html
+
+
+def test_table_is_complete_without_js(site, reg):
+    out, _ = site
+    table = read(out / "theorems.html")
+    assert table.count("<tr data-part=") == len(reg.theorems)
 
 
 def test_cli_index_and_help(tmp_path, capsys):

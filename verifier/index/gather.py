@@ -203,6 +203,24 @@ def _vacuity(row):
     return {"status": status, "model": row.get("vacuity_model") or {}}
 
 
+def _evidence(row):
+    """The verifier's evidence record, when it gives one: {status, facts_with_findings, witness}."""
+    ev = row.get("evidence")
+    if not isinstance(ev, dict):
+        return None
+    return {"status": str(ev.get("status") or NOT_RUN),
+            "facts_with_findings": [str(x) for x in ev.get("facts_with_findings") or []],
+            "witness": str(ev.get("witness") or "")}
+
+
+def _claim(c):
+    out = {"id": "?", "section": "", "printed": "", "value": "", "expr": "", "enclosure": [None, None],
+           "true_value": "", "verdict": "undecided", "marked": "", "agrees": True, "note": "", "error": "",
+           "reading": None}
+    out.update({k: v for k, v in c.items() if v is not None or k == "reading"})
+    return out
+
+
 def gather(registry=DEFAULT_PATH, results=None, now=None):
     """Everything the site shows, as plain dicts (see the module docstring)."""
     registry = Path(registry)
@@ -268,7 +286,7 @@ def gather(registry=DEFAULT_PATH, results=None, now=None):
         w = _witness_entry(reg, "theorem", t.id, wit.get(str(t.id)) if wit_doc else None, plots)
         if wit_doc is None:
             w["reason"] = f"build/witness.json {wit_why}: {NOT_RUN} (run: {COMMANDS['witness']})"
-        ev = r.get("evidence")
+        ev = _evidence(r)
         kernel = r.get("kernel", NOT_RUN)
         theorems[t.id] = {
             "id": t.id, "name": t.name, "lean_name": t.lean_name, "part": t.part, "method": t.method,
@@ -355,11 +373,7 @@ def gather(registry=DEFAULT_PATH, results=None, now=None):
                       "errata": sum(theorems[i]["status_printed"] != "ok" for i in ids)})
 
     # claims
-    claims = []
-    for c in cjson.get("claims", []):
-        c = dict(c)
-        c.setdefault("reading", None)
-        claims.append(c)
+    claims = [_claim(c) for c in cjson.get("claims", [])]
 
     # findings: every FINDING witness result, and the theorems resting on it
     findings = []

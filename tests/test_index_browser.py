@@ -97,8 +97,11 @@ def test_filter_the_theorem_table(site, driver):
     rows = driver.find_elements(By.CSS_SELECTOR, "#theorem-table tbody tr")
     assert len(rows) == len(reg.theorems)
 
-    def visible():
-        return [r.get_attribute("data-text").split()[0] for r in rows if r.is_displayed()]
+    def visible():                                  # rows the browser lays out (one round trip)
+        return driver.execute_script(
+            "return Array.from(document.querySelectorAll('#theorem-table tbody tr'))"
+            ".filter(function (r) { return r.getClientRects().length > 0; })"
+            ".map(function (r) { return r.getAttribute('data-text').split(' ')[0]; })")
     assert len(visible()) == len(reg.theorems)
     box = driver.find_element(By.ID, "f-text")
     box.send_keys("bias_insufficient")

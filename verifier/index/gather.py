@@ -177,7 +177,7 @@ def _witness_entry(reg, kind, key, res, plots):
     elif status == "FINDING":
         n = len(res.get("findings", []))
         reason = (f"the measurement does not support a cited fact ({n} finding{'s' if n != 1 else ''} "
-                  "below); the theorem's algebra stays proved")
+                  "below); what is proved from it stays proved, the premise is what is in question")
     elif res.get("error"):
         reason = res["error"]
     else:

@@ -13,7 +13,7 @@ from fractions import Fraction
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "eta", "theta", "kappa", "lambda", "mu",
          "nu", "xi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega"}
 SPECIAL = {"eps": r"\varepsilon", "Hhat": r"\hat{H}", "Htrue": r"H_{\mathrm{true}}",
-           "Hh": r"\hat{H}"}
+           "Hh": r"H_{\mathrm{Heston}}"}
 _TAIL = re.compile(r"^([A-Za-z]+?)(\d+)$")
 _PREC = {"add": 1, "sub": 1, "neg": 2, "mul": 3, "div": 3, "pow": 4, "rpow": 4}
 _OPS = {"<": "<", "<=": r"\le", "=": "=", ">": ">", ">=": r"\ge"}

@@ -33,7 +33,7 @@ NODE_KINDS = {
                    "label": "hypothesis (ellipse)"},
 }
 LEAN_NOTE = ("Lean: every theorem is emitted as Lean 4 source; a theorem is drawn dark green "
-             "only when `lake build` compiled it, which never happens on a machine without Lean.")
+             "only when lake build compiled it, which never happens on a machine without Lean.")
 # verdict badges used in tables and pages
 BADGE = {
     "PROVED": "good", "NON_VACUOUS": "good", "PASS": "good", "SUPPORTED": "good",
@@ -88,7 +88,7 @@ def css() -> str:
     out.append("}")
     out += [f".p-{k} {{ background: {v['fill']}; color: {v['text']}; }}" for k, v in PROOF.items()]
     out += [f".w-{k} {{ background: {v['colour']}; }}" for k, v in WITNESS.items()]
-    out += [f".wb-{k} {{ border-color: {v['colour']}; }}" for k, v in WITNESS.items()]
+    out += [f".wb-{k}, .node-title.wb-{k} {{ border-color: {v['colour']}; }}" for k, v in WITNESS.items()]
     out += [f".k-{k} {{ background: {v.get('fill', '#fff')}; }}" for k, v in NODE_KINDS.items()]
     out += [f".b-{k} {{ background: {bg}; color: {fg}; }}" for k, (bg, fg) in BADGE_COLOURS.items()]
     return "\n".join(out) + "\n"

@@ -293,3 +293,26 @@ def test_cli_index_and_help(tmp_path, capsys):
     assert (tmp_path / "other" / "keep.txt").exists()
     assert "not available yet" not in cli.build_parser().format_help()
     assert cli.main(["serve-index", "--dir", str(tmp_path / "none")]) == 1
+
+
+def test_serve_index_on_loopback(site):
+    """serve-index's server binds 127.0.0.1 only and serves the built pages."""
+    import threading
+    import urllib.request
+
+    from verifier.index import serve
+
+    out, _ = site
+    httpd = serve.make_server(out, 0)
+    host, port = httpd.server_address[:2]
+    assert host == "127.0.0.1"
+    th = threading.Thread(target=httpd.serve_forever, daemon=True)
+    th.start()
+    try:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))   # never via a proxy
+        with opener.open(f"http://127.0.0.1:{port}/theorems/32.html", timeout=10) as r:
+            assert r.status == 200 and b"bias_insufficient" in r.read()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        th.join(timeout=10)

@@ -316,3 +316,25 @@ def test_serve_index_on_loopback(site):
         httpd.shutdown()
         httpd.server_close()
         th.join(timeout=10)
+
+
+def test_latex_printer_exact_strings():
+    from fractions import Fraction as Q
+
+    from verifier.index import latex
+
+    h, H = ("var", "h1"), ("var", "H")
+    assert latex.term(("add", H, ("div", ("num", Q(1)), ("num", Q(2))))) == r"H + \tfrac{1}{2}"
+    assert latex.term(("div", ("neg", ("num", Q(4))), ("num", Q(5)))) == r"-\tfrac{4}{5}"
+    assert latex.term(("mul", ("num", Q(2)), ("sub", H, ("num", Q(1))))) == r"2 \left(H - 1\right)"
+    assert latex.term(("mul", ("num", Q(2)), ("div", ("num", Q(1)), ("num", Q(10))))) == r"2 \cdot \tfrac{1}{10}"
+    assert latex.term(("sub", H, ("sub", h, ("num", Q(1))))) == r"H - \left(h_{1} - 1\right)"
+    assert latex.term(("rpow", ("var", "T"), ("add", H, ("num", Q(1))))) == r"T^{H + 1}"
+    assert latex.term(("pow", ("var", "rho"), 2)) == r"\rho^{2}"
+    assert latex.term(("div", ("var", "C"), ("var", "n"))) == r"\frac{C}{n}"
+    assert latex.term(("neg", ("var", "eps"))) == r"-\varepsilon"
+    assert latex.var("Hhat") == r"\hat{H}" and latex.var("se") == r"\mathrm{se}" and latex.var("dH1") == r"\Delta H_{1}"
+    assert latex.prop((("rel", "<=", H, ("num", Q(1))), ("rel", ">", H, ("num", Q(0))))) == \
+        r"H \le 1 \;\wedge\; H > 0"
+    with pytest.raises(ValueError):
+        latex.term(("sin", H))

@@ -41,6 +41,15 @@ def num(q: Fraction) -> str:
     return rf"{sign}\tfrac{{{abs(q.numerator)}}}{{{q.denominator}}}"
 
 
+def _const(e):
+    """The rational value of a number or a negated number, else None."""
+    if e[0] == "num":
+        return e[1]
+    if e[0] == "neg" and e[1][0] == "num":
+        return -e[1][1]
+    return None
+
+
 def term(e, parent=0) -> str:
     tag = e[0]
     if tag == "num":
@@ -51,8 +60,10 @@ def term(e, parent=0) -> str:
         out, prec = "-" + term(e[1], 3), 2
     elif tag == "div":                       # a fraction bar groups both sides
         out, prec = rf"\frac{{{term(e[1])}}}{{{term(e[2])}}}", 5
-        if e[1][0] == "num" and e[2][0] == "num":
-            out = rf"\tfrac{{{term(e[1])}}}{{{term(e[2])}}}"
+        a, b = _const(e[1]), _const(e[2])
+        if a is not None and b:                # a rational constant: one small fraction
+            out = num(a / b)
+            prec = 2 if out.startswith("-") else 5
     elif tag == "pow":
         out, prec = f"{term(e[1], 5)}^{{{e[2]}}}", 4
     elif tag == "rpow":

@@ -25,7 +25,7 @@ from pathlib import Path
 from verifier import coqbuild, export, leanbuild
 from verifier.expr import show, show_prop
 from verifier.index import latex, style
-from verifier.registry import DEFAULT_PATH, ROOT, load, used_theorems
+from verifier.registry import DEFAULT_PATH, ROOT, load
 
 NOT_RUN = "not run yet"
 COMMANDS = {
@@ -530,4 +530,4 @@ def _graph(reg, theorems, facts, hyps):
     return {"nodes": nodes, "edges": edges}
 
 
-__all__ = ["gather", "GatherError", "NOT_RUN", "COMMANDS", "url", "used_theorems"]
+__all__ = ["gather", "GatherError", "NOT_RUN", "COMMANDS", "url"]

@@ -14,6 +14,8 @@
     roughatlas export lean|coq|all [--check]     write lean/ and coq/ (or fail naming stale files)
     roughatlas coq-build [--jobs N] [--json]     compile coq/ with coqc; per-theorem PROVED / ERROR
     roughatlas lean-build [--if-available]       lake build + axiom audit, where a toolchain exists
+    roughatlas index [--out DIR]                 the static theorem index site (build/index/)
+    roughatlas serve-index [--port N]            serve it on 127.0.0.1
 
 Exit status: 0 when everything asked for holds, 1 when something is not proved
 (or is vacuous, or stale), 2 for bad input (invalid registry, unknown theorem, an unknown
@@ -682,14 +684,6 @@ def cmd_lean_build(args):
     return FAIL
 
 
-def _not_yet(name, issue):
-    def run(args):
-        where = f" (tracked in issue {issue})" if issue else " (the static HTML index is not built yet)"
-        print(f"roughatlas {name}: not available yet{where}", file=sys.stderr)
-        return BAD
-    return run
-
-
 def _version():
     """The version in pyproject.toml, read from the installed package's metadata."""
     from importlib import metadata
@@ -766,10 +760,8 @@ def build_parser():
     lb.add_argument("--if-available", action="store_true",
                     help="exit 0 (reporting the skip) when there is no toolchain")
     lb.set_defaults(fn=cmd_lean_build)
-    for name, issue in (("index", None),):
-        x = sub.add_parser(name, help=f"(not available yet: issue {issue})")
-        x.add_argument("rest", nargs="*")
-        x.set_defaults(fn=_not_yet(name, issue))
+    from verifier import cli_index
+    cli_index.add_parser(sub)
     return p
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 
@@ -454,16 +455,29 @@ def cmd_mutants(args):
     import z3
 
     reg = _registry(args)
-    z3.set_param("ctrl_c", False)       # else Z3 swallows Ctrl-C (it cancels one check and goes on)
-    t0 = time.perf_counter()
+    # Z3 would swallow Ctrl-C (it cancels the running check and the loop goes on), and an
+    # interrupt inside a ctypes call surfaces as another error: so Ctrl-C only sets a flag,
+    # and the loop stops after the current theorem.
+    z3.set_param("ctrl_c", False)
+    stop = []
     prog = _Progress(len(reg.theorems), "mutating", lines=True)
+
+    def step(t):
+        prog(t)
+        if stop:
+            raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    t0 = time.perf_counter()
     try:
-        _, rep = mutate.run(reg, progress=prog)
+        _, rep = mutate.run(reg, progress=step)
     except KeyboardInterrupt:
         prog.close()
         print(f"mutants: interrupted after {prog.n}/{len(reg.theorems)} theorems; nothing reported",
               file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGINT, old)
     rep["seconds"] = round(time.perf_counter() - t0, 2)
     if args.json:
         print(json.dumps(rep, indent=2, ensure_ascii=False))
@@ -836,6 +850,9 @@ def main(argv=None):
         return BAD
     except BrokenPipeError:
         return OK
+    except KeyboardInterrupt:
+        print("roughatlas: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -407,7 +407,7 @@ def _show_witness(reg, ident, w, results_dir=None):
             print(f"                 {'ok' if row['ok'] else 'NO'} at {ps or '—'}: {ms}")
         _print_readings(r.get("readings", []), " " * 15)
         for f in r["findings"]:
-            print(f"               FINDING: {f}")
+            print(f"               {'NOTE' if r['status'] == 'UNDECIDED' else 'FINDING'}: {f}")
 
 
 def _print_readings(readings, pad):
@@ -597,7 +597,7 @@ def _print_witness(r, verbose=True):
             print(f"    tolerance {r.tolerance}: {r.justification}")
             print(f"    test {r.test}")
     for f in r.findings:
-        print(f"    FINDING: {f}")
+        print(f"    {'NOTE' if r.status == 'UNDECIDED' else 'FINDING'}: {f}")
 
 
 # -- claims ------------------------------------------------------------------------

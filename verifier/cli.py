@@ -527,8 +527,13 @@ def cmd_witness(args):
     from verifier import witness
 
     reg = _registry(args)
+    if args.summary:
+        from verifier.evidence import Evidence, report_lines
+        ev = Evidence(reg, args.out)
+        print("\n".join(report_lines(reg, ev, markdown=args.markdown)))
+        return OK if ev.ran else FAIL
     if not args.all and not args.ids:
-        print("roughatlas witness: give theorem/fact ids, or --all", file=sys.stderr)
+        print("roughatlas witness: give theorem/fact ids, or --all (or --summary)", file=sys.stderr)
         return BAD
     only = None
     if not args.all:
@@ -813,6 +818,9 @@ def build_parser():
     wi.add_argument("--out", default=None, metavar="DIR",
                     help="report folder for --all (default: the project's build/, whatever the current folder)")
     wi.add_argument("--no-plots", action="store_true")
+    wi.add_argument("--summary", action="store_true",
+                    help="print the last report's verdicts on the cited facts (no measuring)")
+    wi.add_argument("--markdown", action="store_true", help="with --summary: the README's block")
     wi.set_defaults(fn=cmd_witness)
     cl = sub.add_parser("claims", help="the paper's numeric claims, decided by interval arithmetic")
     cl.add_argument("--json", action="store_true")

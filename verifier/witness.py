@@ -624,7 +624,7 @@ def _plot_series(r):
                 ylab = f"lhs − rhs of {rel['relation']}"
                 y, se, pred = rel["diff"], rel["se"], 0.0
             s = out.setdefault(key, {"ylabel": ylab, "relation": rel["relation"], "pts": []})
-            s["pts"].append((params, y, se, pred, rel["ok"]))
+            s["pts"].append((params, y, se, pred, rel["ok"], rel["tol"]))
     return out
 
 
@@ -667,11 +667,13 @@ def plot_entries(results, plot_dir):
                 if len(gp) > 1:
                     ax.plot(xs, [p[3] for p in gp], "-", lw=1, color=f"C{gi}", alpha=0.8,
                             label=f"statement's prediction{', ' + lab if lab else ''}")
+                    ax.fill_between(xs, [p[3] - p[5] for p in gp], [p[3] + p[5] for p in gp], color=f"C{gi}",
+                                    alpha=0.12, lw=0, label="tolerance" if gi == 0 else None)
             ax.set_xlabel(X_WORDS.get(x, x or "(single point)"))
             ax.set_ylabel(s["ylabel"], fontsize=8)
             fig.suptitle(f"{_entry_label(r)}: {s['relation']}", fontsize=9)
-            ax.text(0.99, 0.98, r.status, transform=ax.transAxes, ha="right", va="top", fontsize=10,
-                    fontweight="bold", color=colours.get(r.status, "black"))
+            fig.text(0.99, 0.985, r.status, ha="right", va="top", fontsize=10, fontweight="bold",
+                     color=colours.get(r.status, "black"))
             if len(pts) == 1:
                 ax.text(0.01, 0.02, f"single point: statement predicts {pts[0][3]:.4g}", transform=ax.transAxes,
                         fontsize=8, va="bottom")

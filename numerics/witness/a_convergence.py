@@ -28,6 +28,7 @@ finding (local rates at N = 32768: 0.762 at H = 0.25, 0.949 at H = 0.4).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -39,6 +40,7 @@ from .a_common import hurst, integer, lst, power_fit, real
 from .base import Measurement, Value, observable
 
 
+@functools.lru_cache(maxsize=64)
 def _scheme_weights(N, H, T, rule):
     """alpha_j, beta_j with X_N = sum_j alpha_j dW_j + beta_j I_j (hybrid scheme, kappa = 1)."""
     dt = T / N

@@ -41,7 +41,7 @@ def test_verify_json_shape(verify_json):
 def test_verify_table(capsys):
     assert main(["verify", "--only", "1", "124"]) == 0
     out = capsys.readouterr().out
-    assert "kernel-proved 2/2" in out and "RESULT: all theorems proved" in out
+    assert "kernel-proved 2/2" in out and "RESULT: all 2 theorems proved as algebra from the cited facts" in out
 
 
 def test_show_false_statement_has_counterexample(capsys):

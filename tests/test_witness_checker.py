@@ -162,3 +162,63 @@ def test_report_and_plot(reg, tmp_path):
     assert doc["summary"] == {"theorem": {}, "fact": {"PASS": 1}}
     pngs = [p for p in paths if p.suffix == ".png"]
     assert len(pngs) == 1 and pngs[0].stat().st_size > 1000
+
+
+@pytest.mark.parametrize("ok, findings, readings, want", [
+    (True, [], [], witness.PASS),
+    (True, ["note"], [], witness.PASS_WITH_FINDING),
+    (False, ["why"], [], witness.FINDING),
+    (False, [], [], witness.FAIL),
+    (False, ["why"], [{"fair": True, "ok": False}, {"fair": False, "ok": True}], witness.FINDING),
+    (False, ["why"], [{"fair": True, "ok": True}], witness.UNDECIDED),
+])
+def test_verdict_follows_the_fair_readings(ok, findings, readings, want):
+    assert witness.verdict(ok, findings, readings) == want
+
+
+def test_readings_are_linked_run_and_decide(reg):
+    """A reading is checked against the statement like the entry; a fair reading that holds
+    turns a failing claim into UNDECIDED, an unfair one does not."""
+    _VALUES["_test_exp"] = lambda p: ({"exponent": (0.05 if p.get("unit", 1) == 1 else -0.3, 0.001)},
+                                      "depends on the unit")
+    rd = {"name": "other unit", "params": {"unit": 2}, "claim": "se < 0", "fair": True, "note": "n"}
+    r = witness.run(_with(reg, 6, _entry(readings=[rd])), 6)
+    assert r.status == witness.UNDECIDED and r.readings[0]["ok"] and not r.points[0]["ok"]
+    r = witness.run(_with(reg, 6, _entry(readings=[dict(rd, fair=False)])), 6)
+    assert r.status == witness.FINDING
+    bad = dict(rd, claim="se > 0")                          # not the statement's reading
+    r = witness.run(_with(reg, 6, _entry(readings=[bad])), 6)
+    assert r.status == witness.ERROR and "theorems[6].witness.readings[0].claim" in r.error
+    r = witness.run(_with(reg, 6, _entry(readings=[{"name": "x", "claim": "se < 0", "note": "n"}])), 6)
+    assert r.status == witness.ERROR and "readings[0].fair: missing" in r.error
+
+
+def test_finding_attaches_only_to_its_outputs(reg):
+    name = "_test_two"
+    if name not in OBSERVABLES:
+        @observable(name, kernel="toy kernel", description="test double", outputs=("a", "b"))
+        def _m(params, seed, quick):
+            return Measurement({"a": Value(-0.4), "b": Value(-0.4)}, {}, "about a only", finding_outputs=("a",))
+    e = _entry(measure={"se": {"observable": name, "output": "b", "reads": "H - 1/2"}})
+    assert witness.run(_with(reg, 6, e), 6).status == witness.PASS
+    e = _entry(measure={"se": {"observable": name, "output": "a", "reads": "H - 1/2"}})
+    assert witness.run(_with(reg, 6, e), 6).status == witness.PASS_WITH_FINDING
+
+
+def test_plots_one_per_entry_prediction_only_from_params(reg, tmp_path):
+    """Files named by id; an equality between two measured names plots lhs - rhs against 0
+    (never one measurement as the other's 'prediction'); inequalities get no plot."""
+    _VALUES["_test_pair"] = lambda p: ({"ie": (p["h"] + 0.5, 0.001), "se": (p["h"] - 0.5, 0.001)}, "")
+    _VALUES["_test_exp"] = lambda p: ({"exponent": (p["H"] - 0.5, 0.002)}, "")
+    pair = _entry(measure={"ie": {"observable": "_test_pair", "output": "ie", "reads": "h + 1/2"},
+                           "se": {"observable": "_test_pair", "output": "se", "reads": "h - 1/2"}},
+                  kernel="toy pair kernel", params={"h": [0.1, 0.3]}, sweep=["h"], claim="ie - 1 == se")
+    reg = _with(_with(reg, 1, pair), 6, _entry())
+    res = [witness.run(reg, 1), witness.run(reg, 6)]
+    assert [r.status for r in res] == [witness.PASS, witness.PASS]
+    series = witness._plot_series(res[0])
+    (key, s), = series.items()
+    assert key[1] == "relation1" and all(p[3] == 0.0 for p in s["pts"])
+    assert witness._plot_series(res[1]) == {}                         # theorem 6: an inequality
+    paths = witness.plot_entries(res, tmp_path)
+    assert [p.name for p in paths] == ["theorem_1__relation1.png"]

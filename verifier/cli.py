@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 
@@ -36,21 +37,58 @@ OK, FAIL, BAD = 0, 1, 2
 
 
 class _Progress:
-    """A one-line progress bar on stderr when it is a terminal."""
+    """Progress on stderr.  On a terminal: one live line with the current item, elapsed time
+    and an ETA.  Piped (CI, tee), when ``lines`` is set: one line per finished item."""
 
-    def __init__(self, total, label):
+    def __init__(self, total, label, lines=False):
         self.total, self.n, self.label = total, 0, label
         self.live = sys.stderr.isatty()
+        self.lines = lines and not self.live
+        self.t0 = time.perf_counter()
+        self.current = ""
 
-    def __call__(self, _item=None):
-        self.n += 1
+    @staticmethod
+    def _clock(secs):
+        secs = int(round(secs))
+        return f"{secs // 60}:{secs % 60:02d}"
+
+    def _times(self):
+        el = time.perf_counter() - self.t0
+        eta = el / self.n * (self.total - self.n) if self.n else None
+        return f"elapsed {self._clock(el)}, ETA {self._clock(eta) if eta is not None else '?'}"
+
+    def _draw(self):
+        width = 24
+        done = int(width * self.n / max(1, self.total))
+        line = (f"\r{self.label} [{'#' * done}{'.' * (width - done)}] {self.n}/{self.total} "
+                f"{self._times()}  {self.current}")
+        sys.stderr.write(line[:160].ljust(100))
+        sys.stderr.flush()
+
+    def start(self, item):
+        self.current = str(item)
         if self.live:
-            width = 30
-            done = int(width * self.n / max(1, self.total))
-            sys.stderr.write(f"\r{self.label} [{'#' * done}{'.' * (width - done)}] "
-                             f"{self.n}/{self.total}")
+            self._draw()
+
+    def __call__(self, item=None):
+        self.n += 1
+        what = getattr(item, "status", None)
+        name = f"{item.kind} {item.id}" if hasattr(item, "kind") and hasattr(item, "id") else \
+            (self.current or f"theorem {getattr(item, 'id', item)}")
+        if self.live:
+            self.current = f"done: {name}" + (f" {what}" if what else "")
+            self._draw()
             if self.n >= self.total:
                 sys.stderr.write("\n")
+                sys.stderr.flush()
+        elif self.lines:
+            sys.stderr.write(f"{self.label} {self.n}/{self.total} {name}" + (f" {what}" if what else "")
+                             + f" ({self._times()})\n")
+            sys.stderr.flush()
+
+    def close(self):
+        if self.live and 0 < self.n < self.total:
+            sys.stderr.write("\n")
             sys.stderr.flush()
 
 
@@ -80,13 +118,23 @@ def cmd_verify(args):
     summary["exports"] = exp_summary
     if not args.only:
         _registry_extras(reg, summary)
+    ev = _evidence(reg, args)
+    recs = {r["id"]: ev.theorem(r["id"]) for r in rows}
+    for r in rows:
+        r["evidence"] = recs[r["id"]]
+    summary["evidence"] = ev.summary(recs)
     if args.json:
         out = {"summary": summary, "theorems": [_json_row(r) for r in rows],
-               "duplicates": pipeline.duplicate_groups(reg)}
+               "duplicates": pipeline.duplicate_groups(reg), "evidence_summary": summary["evidence"]}
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return OK if summary["all_ok"] else FAIL
     _print_summary(reg, rows, summary)
     return OK if summary["all_ok"] else FAIL
+
+
+def _evidence(reg, args):
+    from verifier.evidence import Evidence
+    return Evidence(reg, getattr(args, "results", None))
 
 
 def _registry_extras(reg, summary):
@@ -124,7 +172,7 @@ def _print_extras(s):
 def _json_row(r):
     keys = ("id", "name", "lean_name", "part", "status_printed", "kernel", "kernel_note", "z3",
             "z3_note", "sympy", "sympy_note", "vacuity", "vacuity_model", "printed", "lean",
-            "lean_note", "coq", "coq_note")
+            "lean_note", "coq", "coq_note", "evidence")
     return {k: r.get(k) for k in keys if k in r}
 
 
@@ -166,8 +214,25 @@ def _print_summary(reg, rows, s):
     if e:
         print(f"exports: Lean {e['lean']}   Coq {e['coq']}")
     extra_bad = bool(s.get("witness_problems")) or bool(s.get("claims", {}).get("stale_markings"))
-    print("RESULT: " + ("all theorems proved" if not bad else f"{len(bad)} theorem(s) not proved")
-          + ("; registry witness/claims problems above" if extra_bad else ""))
+    ev = s["evidence"]
+    print(f"proved (algebra from the cited facts as premises) {s['kernel_proved']}/{s['theorems']}; "
+          + _evidence_words(ev))
+    contra = ev["resting_on_contradicted_fact"]
+    verdict = (f"all {s['theorems']} theorems proved as algebra from the cited facts"
+               if not bad else f"{len(bad)} theorem(s) not proved")
+    if ev["witness_run"] and (contra or ev["resting_on_undecided_fact_only"]):
+        verdict += (f"; {contra} rest on a fact the measurements contradict"
+                    + (f", {ev['resting_on_undecided_fact_only']} on a convention-dependent fact"
+                       if ev["resting_on_undecided_fact_only"] else "")
+                    + " (roughatlas list --evidence FINDING)")
+    elif not ev["witness_run"]:
+        verdict += "; the cited facts are not measured yet (roughatlas witness --all)"
+    print("RESULT: " + verdict + ("; registry witness/claims problems above" if extra_bad else ""))
+
+
+def _evidence_words(ev):
+    from verifier.evidence import summary_line
+    return summary_line(ev).removeprefix("evidence: ")
 
 
 # -- list / search / show ------------------------------------------------------
@@ -180,12 +245,21 @@ def cmd_list(args):
             if (args.part is None or t.part == args.part)
             and (args.method is None or t.method == args.method)
             and (args.status is None or t.status_printed == args.status)]
+    from verifier.evidence import mark
+    ev = _evidence(reg, args)
+    recs = {t.id: ev.theorem(t.id) for t in rows}
+    if args.evidence:
+        rows = [t for t in rows if recs[t.id]["status"] == args.evidence]
     if args.json:
-        return _print_json({"theorems": [views.theorem_brief(t) for t in rows], "count": len(rows)})
+        return _print_json({"theorems": [dict(views.theorem_brief(t), evidence=recs[t.id]) for t in rows],
+                            "count": len(rows)})
     for t in rows:
         print(f"{t.id:>3}  {t.name:36s} part {t.part:<4} {t.method:12s} {t.status_printed:21s} "
-              f"{show_prop(t.statement.goal, style='math')}")
-    print(f"{len(rows)} theorem(s)")
+              f"{mark(recs[t.id]):8s} {show_prop(t.statement.goal, style='math')}")
+    n_f = sum(recs[t.id]["status"] == "FINDING" for t in rows)
+    print(f"{len(rows)} theorem(s); " + (f"{n_f} marked FINDING: they rest on a cited fact that the "
+                                        f"measurements do not support (roughatlas show ID)"
+                                        if ev.ran else "evidence: witness not run (roughatlas witness --all)"))
     return OK
 
 
@@ -239,7 +313,12 @@ def cmd_show(args):
         print(f"  Reference    {ref.get('authors')} ({ref.get('year')}), {ref.get('result')}. {ref.get('title')}")
         users = [str(t.id) for t in reg.theorems if f.id in map(str, t.uses)]
         print(f"  Cited by     {', '.join(users) or '—'}")
-        _show_witness(reg, f.id, f.witness)
+        ev = _evidence(reg, args)
+        resting = [t.id for t in reg.theorems if f.id in ev.theorem(t.id)["via"]]
+        if resting:
+            print(f"  Resting on it (directly or through other theorems, with its finding): "
+                  f"{', '.join(map(str, resting))}")
+        _show_witness(reg, f.id, f.witness, getattr(args, "results", None))
         return OK
     t = reg.theorem(args.id)
     part = next(p for p in reg.parts if p["id"] == t.part)
@@ -292,7 +371,9 @@ def cmd_show(args):
     print(f"               Coq {x['coq']}" + (f" ({x['coq_note']})" if x["coq_note"] else ""))
     dups = [g for g in pipeline.duplicate_groups(reg) if t.id in g]
     print(f"  Duplicates   {', '.join(str(x) for x in dups[0] if x != t.id) if dups else '—'}")
-    _show_witness(reg, t.id, t.witness)
+    from verifier.evidence import describe
+    print(f"  Evidence     {describe(_evidence(reg, args).theorem(t.id))}")
+    _show_witness(reg, t.id, t.witness, getattr(args, "results", None))
     return OK if pipeline.row_ok(r) else FAIL
 
 
@@ -345,7 +426,7 @@ def _bad_value(cmd, option, value, valid):
     return BAD
 
 
-def _show_witness(reg, ident, w):
+def _show_witness(reg, ident, w, results_dir=None):
     from verifier import witness
 
     if not w:
@@ -361,10 +442,11 @@ def _show_witness(reg, ident, w):
     print(f"  Witness      claim {show_prop(spec.claim, style='math')}   measuring {meas}")
     print(f"               kernel {spec.kernel}; params {spec.params}; seed {spec.seed}")
     print(f"               tolerance abs {spec.abs_tol}, k_se {spec.k_se}: {spec.justification}")
-    last = witness.load_report("build") or {}
+    last = witness.load_report(results_dir) or {}
     r = last.get(str(key))
     if r is None:
-        print(f"               last result: none (run: roughatlas witness {key})")
+        print(f"               last result: none in {witness.default_dir() if results_dir is None else results_dir}"
+              f" (run: roughatlas witness --all, or roughatlas witness {key})")
     else:
         print(f"               last result ({'quick' if r['quick'] else 'full'} run): {r['status']}"
               + (f" — {r['error']}" if r["error"] else ""))
@@ -372,8 +454,22 @@ def _show_witness(reg, ident, w):
             ms = ", ".join(f"{n} = {d['value']:.5g} ± {d['se']:.2g}" for n, d in row["measured"].items())
             ps = ", ".join(f"{k}={v}" for k, v in row["params"].items() if not isinstance(v, list))
             print(f"                 {'ok' if row['ok'] else 'NO'} at {ps or '—'}: {ms}")
+        _print_readings(r.get("readings", []), " " * 15)
         for f in r["findings"]:
-            print(f"               FINDING: {f}")
+            print(f"               {'NOTE' if r['status'] == 'UNDECIDED' else 'FINDING'}: {f}")
+
+
+def _print_readings(readings, pad):
+    for rd in readings:
+        print(f"{pad}reading '{rd['name']}' ({'fair' if rd['fair'] else 'NOT a fair reading'}): "
+              f"{rd['claim']} {'holds' if rd['ok'] else 'fails'}")
+        for row in rd["points"]:
+            ps = ", ".join(f"{k}={v}" for k, v in row["params"].items() if not isinstance(v, list)
+                           and k in ("H", "h", "S0", "time_unit"))
+            ms = ", ".join(f"{n} = {d['value']:.4g} ± {d['se']:.2g}" for n, d in row["measured"].items())
+            rel = "; ".join(f"lhs {x['lhs']:.4g} vs rhs {x['rhs']:.4g}" for x in row["relations"])
+            print(f"{pad}  {'ok' if row['ok'] else 'NO'} at {ps or '—'}: {ms}; {rel}")
+        print(f"{pad}  {rd['note']}")
 
 
 # -- certify / mutants / duplicates ---------------------------------------------
@@ -405,9 +501,32 @@ def cmd_certify(args):
 def cmd_mutants(args):
     from verifier import mutate
 
+    import z3
+
     reg = _registry(args)
+    # Z3 would swallow Ctrl-C (it cancels the running check and the loop goes on), and an
+    # interrupt inside a ctypes call surfaces as another error: so Ctrl-C only sets a flag,
+    # and the loop stops after the current theorem.
+    z3.set_param("ctrl_c", False)
+    stop = []
+    prog = _Progress(len(reg.theorems), "mutating", lines=True)
+
+    def step(t):
+        prog(t)
+        if stop:
+            raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     t0 = time.perf_counter()
-    _, rep = mutate.run(reg, progress=None if args.json else _Progress(len(reg.theorems), "mutating"))
+    try:
+        _, rep = mutate.run(reg, progress=step)
+    except KeyboardInterrupt:
+        prog.close()
+        print(f"mutants: interrupted after {prog.n}/{len(reg.theorems)} theorems; nothing reported",
+              file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, old)
     rep["seconds"] = round(time.perf_counter() - t0, 2)
     if args.json:
         print(json.dumps(rep, indent=2, ensure_ascii=False))
@@ -463,8 +582,13 @@ def cmd_witness(args):
     from verifier import witness
 
     reg = _registry(args)
+    if args.summary:
+        from verifier.evidence import Evidence, report_lines
+        ev = Evidence(reg, args.out)
+        print("\n".join(report_lines(reg, ev, markdown=args.markdown)))
+        return OK if ev.ran else FAIL
     if not args.all and not args.ids:
-        print("roughatlas witness: give theorem/fact ids, or --all", file=sys.stderr)
+        print("roughatlas witness: give theorem/fact ids, or --all (or --summary)", file=sys.stderr)
         return BAD
     only = None
     if not args.all:
@@ -476,12 +600,26 @@ def cmd_witness(args):
                 print(f"roughatlas witness: {exc.args[0]}", file=sys.stderr)
                 return BAD
     total = len(only) if only is not None else len(witness.subjects(reg))
-    prog = None if args.json else _Progress(total, "witnessing")
+    prog = _Progress(total, "witnessing", lines=True)
+    out_dir = args.out if args.out is not None else witness.default_dir()
     t0 = time.perf_counter()
-    results = witness.run_all(reg, quick=args.quick, only=only, progress=prog)
+    try:
+        results = witness.run_all(reg, quick=args.quick, only=only, progress=prog)
+    except witness.Interrupted as exc:
+        prog.close()
+        secs = time.perf_counter() - t0
+        if args.all:
+            path = witness.write_report(exc.results, out_dir, seconds=secs, plots=False, interrupted=True,
+                                        registry=args.registry, total=total)[0]
+            print(f"interrupted after {len(exc.results)}/{total} entries; partial report written to {path} "
+                  "(no plots)", file=sys.stderr)
+        else:
+            print(f"interrupted after {len(exc.results)}/{total} entries", file=sys.stderr)
+        return 130
     secs = time.perf_counter() - t0
     if args.all:
-        for path in witness.write_report(results, args.out, seconds=secs, plots=not args.no_plots):
+        for path in witness.write_report(results, out_dir, seconds=secs, plots=not args.no_plots,
+                                         registry=args.registry, total=total):
             if not args.json:
                 print(f"wrote {path}")
     if args.json:
@@ -494,6 +632,8 @@ def cmd_witness(args):
         print("witnesses: " + "   ".join(f"{k}s " + ", ".join(f"{st} {n}" for st, n in v.items())
                                          for k, v in summ.items() if v) + f"   {secs:.1f} s"
               + ("   (quick sizes)" if args.quick else ""))
+        if not args.all:
+            print(f"(not saved: only `roughatlas witness --all` writes {out_dir}/witness.json)")
     bad = [r for r in results if r.status in (witness.FAIL, witness.ERROR, witness.MISSING)]
     return FAIL if bad else OK
 
@@ -512,11 +652,12 @@ def _print_witness(r, verbose=True):
                 mark = "ok " if rel["ok"] else "NO "
                 print(f"    {mark} at {ps or '—'}: {ms}; lhs {rel['lhs']:.5g}, rhs {rel['rhs']:.5g}, "
                       f"|diff| {abs(rel['diff']):.3g} (tol {rel['tol']:.3g}, SE {rel['se']:.2g})")
+        _print_readings(r.readings, "    ")
         if verbose:
             print(f"    tolerance {r.tolerance}: {r.justification}")
             print(f"    test {r.test}")
     for f in r.findings:
-        print(f"    FINDING: {f}")
+        print(f"    {'NOTE' if r.status == 'UNDECIDED' else 'FINDING'}: {f}")
 
 
 # -- claims ------------------------------------------------------------------------
@@ -713,10 +854,15 @@ def build_parser():
     ls.add_argument("--part", help="a part id of the registry (e.g. 3.5)")
     ls.add_argument("--method", choices=METHODS)
     ls.add_argument("--status", choices=STATUSES)
+    ls.add_argument("--evidence", choices=("SUPPORTED", "FINDING", "NOT_RUN"),
+                    help="only theorems whose cited facts have this measured status")
     ls.set_defaults(fn=cmd_list)
     sh = sub.add_parser("show", help="one theorem, fact, hypothesis or claim in full")
     sh.add_argument("id", help="theorem id or name, fact id, hypothesis id or claim id")
     sh.set_defaults(fn=cmd_show)
+    for x in (v, ls, sh):
+        x.add_argument("--results", metavar="DIR", help="folder of the last witness.json "
+                       "(default: the project's build/)")
     se = sub.add_parser("search", help="search names, statements, errata, parts, witnesses, claims")
     se.add_argument("text")
     se.set_defaults(fn=cmd_search)
@@ -737,8 +883,12 @@ def build_parser():
     wi.add_argument("--all", action="store_true", help="every theorem and fact; writes the report")
     wi.add_argument("--quick", action="store_true", help="reduced sample sizes (the test subset)")
     wi.add_argument("--json", action="store_true")
-    wi.add_argument("--out", default="build", help="report folder for --all (default: %(default)s)")
+    wi.add_argument("--out", default=None, metavar="DIR",
+                    help="report folder for --all (default: the project's build/, whatever the current folder)")
     wi.add_argument("--no-plots", action="store_true")
+    wi.add_argument("--summary", action="store_true",
+                    help="print the last report's verdicts on the cited facts (no measuring)")
+    wi.add_argument("--markdown", action="store_true", help="with --summary: the README's block")
     wi.set_defaults(fn=cmd_witness)
     cl = sub.add_parser("claims", help="the paper's numeric claims, decided by interval arithmetic")
     cl.add_argument("--json", action="store_true")
@@ -774,6 +924,9 @@ def main(argv=None):
         return BAD
     except BrokenPipeError:
         return OK
+    except KeyboardInterrupt:
+        print("roughatlas: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -12,14 +12,29 @@ This module
 2. runs it (``run``): measures every observable once per parameter point (cached by
    observable, point, seed and size), evaluates both sides of the claim in floating
    point with the measured values and propagates the standard errors linearly;
-3. reports PASS / FINDING / FAIL / ERROR per entry, writes build/witness.json and one
-   plot per observable (``write_report``).
+3. reports a status per entry (below), writes build/witness.json and one plot per entry
+   and measured output (``write_report``).
+
+Statuses: PASS (the claim holds at every point); PASS_WITH_FINDING (it holds, but an
+observable reports something the paper gets wrong nearby); FINDING (it fails under the
+entry's reading and under every fair alternative reading, and the observable explains
+why); UNDECIDED (it fails under the entry's reading but holds under a fair alternative
+reading listed in the entry's ``readings``, e.g. other units: the statement depends on a
+convention); FAIL (it fails without an explanation); ERROR; MISSING.
+
+An entry may list ``readings``: alternative fair (or, marked ``fair: false``, unfair but
+reproducing the paper's number) readings of the same statement, each with its own
+``measure``, ``claim`` and optional ``params`` overrides; each reading is linked to the
+statement exactly as the entry is, run at the same points and reported beside it.
 
 Untrusted with respect to proofs: nothing here decides that a theorem is proved.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import itertools
+import signal
 import json
 import math
 import time
@@ -29,10 +44,15 @@ from pathlib import Path
 from verifier.expr import ParseError, parse_prop, parse_term, show, show_prop, substitute, variables_of
 
 ENTRY_KEYS = {"measure": True, "kernel": True, "params": True, "sweep": False, "seed": True,
-              "claim": True, "tolerance": True, "justification": True, "test": True, "note": False}
+              "claim": True, "tolerance": True, "justification": True, "test": True, "note": False,
+              "readings": False}
+READING_KEYS = {"name": True, "claim": True, "measure": False, "params": False, "fair": True, "note": True}
 MEASURE_KEYS = {"observable": True, "output": True, "reads": True}
 TOL_KEYS = {"abs", "k_se"}
 PASS, FINDING, FAIL, ERROR, MISSING = "PASS", "FINDING", "FAIL", "ERROR", "MISSING"
+PASS_WITH_FINDING, UNDECIDED = "PASS_WITH_FINDING", "UNDECIDED"
+STATUSES = (PASS, PASS_WITH_FINDING, FINDING, UNDECIDED, FAIL, ERROR, MISSING)
+CONTRADICTED = (FINDING, FAIL)          # a fact with one of these is contradicted by its measurement
 
 
 class WitnessError(ValueError):
@@ -88,11 +108,46 @@ class Spec:
     k_se: float
     justification: str
     test: str
+    readings: tuple = ()  # (name, fair, note, Spec) alternative readings of the statement
 
 
-def parse_entry(kind, ident, variables, goal, w):
+def _parse_readings(kind, ident, variables, goal, w, where):
+    rs = w.get("readings") or []
+    if not isinstance(rs, list):
+        raise WitnessError(f"{where}.readings", "expected a list of {name, claim, fair, note[, measure, params]}")
+    out = []
+    for i, r in enumerate(rs):
+        rw = f"{where}.readings[{i}]"
+        if not isinstance(r, dict):
+            raise WitnessError(rw, "expected a mapping")
+        for k, required in READING_KEYS.items():
+            if required and k not in r:
+                raise WitnessError(f"{rw}.{k}", "missing")
+        for k in r:
+            if k not in READING_KEYS:
+                raise WitnessError(f"{rw}.{k}", f"unknown key (known: {', '.join(READING_KEYS)})")
+        if not isinstance(r["fair"], bool):
+            raise WitnessError(f"{rw}.fair", f"expected true or false, got {r['fair']!r}")
+        for k in ("name", "note"):
+            if not isinstance(r[k], str) or not r[k].strip():
+                raise WitnessError(f"{rw}.{k}", "expected a non-empty string")
+        extra = r.get("params") or {}
+        if not isinstance(extra, dict):
+            raise WitnessError(f"{rw}.params", "expected a mapping of numbers")
+        sub = {k: v for k, v in w.items() if k != "readings"}
+        sub.update(measure=r.get("measure", w.get("measure")), claim=r["claim"],
+                   params={**w.get("params", {}), **extra})
+        try:
+            spec = parse_entry(kind, ident, variables, goal, sub, where=rw)
+        except WitnessError as exc:
+            raise WitnessError(exc.where, exc.message) from None
+        out.append((r["name"], r["fair"], r["note"], spec))
+    return tuple(out)
+
+
+def parse_entry(kind, ident, variables, goal, w, where=None):
     """Validate one entry; returns a Spec or raises WitnessError naming the field."""
-    where = _where(kind, ident)
+    where = where or _where(kind, ident)
     if not isinstance(w, dict):
         raise WitnessError(where, "missing" if w is None else "expected a mapping")
     for k, required in ENTRY_KEYS.items():
@@ -170,7 +225,8 @@ def parse_entry(kind, ident, variables, goal, w):
     spec = Spec(measure, w["kernel"], params, tuple(sweep), seed, claim, float(abs_tol), float(k_se),
                 w["justification"], w["test"])
     link(spec, goal, where)
-    return spec
+    readings = _parse_readings(kind, ident, variables, goal, w, where)
+    return dataclasses.replace(spec, readings=readings) if readings else spec
 
 
 def _sym(e, table):
@@ -210,6 +266,20 @@ def link(spec, goal, where):
                            f"{show_prop((g,))}")
 
 
+def _measure_problems(spec, observables, where, out):
+    kernels = []
+    for name, (obs, output, _) in spec.measure.items():
+        o = observables.get(obs)
+        if o is None:
+            out.append(f"{where}.measure.{name}.observable: unknown observable {obs!r}")
+        elif output not in o.outputs:
+            out.append(f"{where}.measure.{name}.output: {obs} has no output {output!r} "
+                       f"(outputs: {', '.join(o.outputs)})")
+        elif o.kernel not in kernels:
+            kernels.append(o.kernel)
+    return kernels
+
+
 def problems(reg):
     """Every missing or invalid witness entry, as 'where: message' strings."""
     from numerics.witness import load_all
@@ -223,19 +293,12 @@ def problems(reg):
             out.append(str(exc))
             continue
         where = _where(kind, ident)
-        kernels = []
-        for name, (obs, output, _) in spec.measure.items():
-            o = observables.get(obs)
-            if o is None:
-                out.append(f"{where}.measure.{name}.observable: unknown observable {obs!r}")
-            elif output not in o.outputs:
-                out.append(f"{where}.measure.{name}.output: {obs} has no output {output!r} "
-                           f"(outputs: {', '.join(o.outputs)})")
-            elif o.kernel not in kernels:
-                kernels.append(o.kernel)
+        kernels = _measure_problems(spec, observables, where, out)
         if kernels and spec.kernel != "; ".join(kernels):
             out.append(f"{where}.kernel: {spec.kernel!r} is not the observables' kernel "
                        f"{'; '.join(kernels)!r}")
+        for i, (_, _, _, rs) in enumerate(spec.readings):
+            _measure_problems(rs, observables, f"{where}.readings[{i}]", out)
     return out
 
 
@@ -320,6 +383,7 @@ class Result:
     error: str = ""
     seconds: float = 0.0
     quick: bool = False
+    readings: list = field(default_factory=list)   # alternative readings, each run at the same points
 
     def to_json(self):
         return asdict(self)
@@ -333,7 +397,8 @@ def _check_point(spec, point, quick):
         measured[name] = {"observable": obs, "output": output, "reads": show(reads), "value": v.value,
                           "se": v.se, "seconds": round(secs, 4)}
         sources.setdefault((obs, output), []).append(name)
-        if m.finding and m.finding not in findings:
+        relevant = not getattr(m, "finding_outputs", ()) or output in m.finding_outputs
+        if m.finding and relevant and m.finding not in findings:
             findings.append(m.finding)
     env = {k: float(v) for k, v in point.items() if not isinstance(v, list)}
     env.update({n: d["value"] for n, d in measured.items()})
@@ -400,108 +465,225 @@ def run(reg, ident, quick=False):
             row, findings = _check_point(spec, p, quick)
             res.points.append(row)
             res.findings += [f for f in findings if f not in res.findings]
+        for name, fair, note, rs in spec.readings:
+            rows = [_check_point(rs, p, quick)[0] for p in points(rs)]
+            res.readings.append({"name": name, "fair": fair, "note": note, "claim": show_prop(rs.claim),
+                                 "ok": all(r["ok"] for r in rows), "points": rows})
     except Exception as exc:  # a kernel's ValueError, a bad observable: reported, not hidden
         res.status, res.error = ERROR, f"{type(exc).__name__}: {exc}"
         res.seconds = time.perf_counter() - t0
         return res
-    ok = all(r["ok"] for r in res.points)
-    res.status = PASS if ok else (FINDING if res.findings else FAIL)
+    res.status = verdict(all(r["ok"] for r in res.points), res.findings, res.readings)
     res.seconds = time.perf_counter() - t0
     return res
 
 
+def verdict(ok, findings, readings=()):
+    """The entry's status from its own outcome, the observables' findings and its readings.
+
+    A claim that fails is a FINDING only when every fair reading fails too (and an
+    observable explains why); when a fair reading holds the statement depends on a
+    convention (units, normalisation) and the entry is UNDECIDED."""
+    if ok:
+        return PASS_WITH_FINDING if findings else PASS
+    if any(r["fair"] and r["ok"] for r in readings):
+        return UNDECIDED
+    return FINDING if findings else FAIL
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during ``run_all``: carries the results finished so far."""
+
+    def __init__(self, results):
+        super().__init__("interrupted")
+        self.results = results
+
+
 def run_all(reg, quick=False, only=None, progress=None):
+    """Run every entry (or ``only``); ``progress`` is called with each finished Result and
+    may have a ``start(kind, ident)`` method called before each entry.  Ctrl-C raises
+    ``Interrupted`` with the finished results, so the caller can save a partial report."""
     out = []
-    for kind, ident, *_ in subjects(reg):
-        if only is not None and str(ident) not in only:
-            continue
-        out.append(run(reg, ident, quick=quick))
-        if progress:
-            progress(ident)
+    try:
+        for kind, ident, *_ in subjects(reg):
+            if only is not None and str(ident) not in only:
+                continue
+            if progress is not None and hasattr(progress, "start"):
+                progress.start(f"{kind} {ident}")
+            out.append(run(reg, ident, quick=quick))
+            if progress is not None:
+                progress(out[-1])
+    except KeyboardInterrupt:
+        raise Interrupted(out) from None
     return out
 
 
 def summary(results):
     from collections import Counter
     c = Counter((r.kind, r.status) for r in results)
-    return {kind: {st: c[(kind, st)] for st in (PASS, FINDING, FAIL, ERROR, MISSING) if c[(kind, st)]}
+    return {kind: {st: c[(kind, st)] for st in STATUSES if c[(kind, st)]}
             for kind in ("theorem", "fact")}
 
 
 # -- report and plots -------------------------------------------------------------
 
-def write_report(results, out_dir, seconds=None, plots=True):
-    out_dir = Path(out_dir)
+def default_dir():
+    """The project's build/ folder (next to theorem_index.yaml), whatever the current folder."""
+    from verifier.registry import ROOT
+    return ROOT / "build"
+
+
+def registry_digest(reg_path=None):
+    from verifier.registry import DEFAULT_PATH
+    return hashlib.sha256(Path(reg_path or DEFAULT_PATH).read_bytes()).hexdigest()[:16]
+
+
+def write_report(results, out_dir=None, seconds=None, plots=True, interrupted=False, registry=None,
+                 total=None):
+    """Write witness.json (and, unless ``plots`` is false, the plots) under ``out_dir``."""
+    out_dir = Path(out_dir) if out_dir is not None else default_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = {"summary": summary(results), "seconds": seconds,
+           "complete": not interrupted, "interrupted": bool(interrupted),
+           "entries_run": len(results), "entries_total": total,
+           "quick": any(r.quick for r in results),
+           "registry_digest": registry_digest(registry),
+           "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "results": [r.to_json() for r in results]}
     path = out_dir / "witness.json"
-    path.write_text(json.dumps(doc, indent=1, default=float) + "\n", encoding="utf-8")
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=1, default=float) + "\n", encoding="utf-8")
+    tmp.replace(path)
     written = [path]
     if plots:
-        written += plot_observables(results, out_dir / "witness")
+        written += plot_entries(results, out_dir / "witness")
     return written
 
 
-def load_report(out_dir):
-    path = Path(out_dir) / "witness.json"
+def load_document(out_dir=None):
+    """The whole last report (a dict), or None when there is none."""
+    path = Path(out_dir if out_dir is not None else default_dir()) / "witness.json"
     if not path.exists():
         return None
-    return {str(r["id"]): r for r in json.loads(path.read_text(encoding="utf-8"))["results"]}
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _series(results):
-    """(observable, output, swept H) -> measured values and the statement's value, over entries."""
-    series = {}
-    for r in results:
-        for row in r.points:
-            xs = [k for k in ("H", "h") if isinstance(row["params"].get(k), (int, float))]
-            if not xs:
+def load_report(out_dir=None):
+    doc = load_document(out_dir)
+    if doc is None:
+        return None
+    return {str(r["id"]): r for r in doc["results"]}
+
+
+X_WORDS = {"H": "Hurst index H (dimensionless)", "h": "Hurst index h (dimensionless)",
+           "h1": "Hurst index h1 (dimensionless)", "h2": "Hurst index h2 (dimensionless)",
+           "Htrue": "true Hurst index of the simulated path (dimensionless)",
+           "n": "order n (integer)", "n2": "order n2 (integer)", "eps": "distance to criticality ε (dimensionless)",
+           "T": "maturity T (years)", "kappa": "hybrid-scheme cells κ (integer)",
+           "alpha": "fractional order α (dimensionless)"}
+Y_WORDS = {"integral": "∫₀ᵀ u^(H−1/2) du (years^(H+1/2))", "n": "branching ratio (dimensionless)",
+           "rate": "strong convergence rate in N (dimensionless)",
+           "fractional_order": "fractional order of the Riccati equation (dimensionless)",
+           "growth_order": "growth order (dimensionless)", "adams_growth_order": "growth order, Adams solver (dimensionless)"}
+
+
+def _y_words(output):
+    if output in Y_WORDS:
+        return Y_WORDS[output]
+    return output.replace("_", " ") + (" (dimensionless)" if "exponent" in output or output.startswith(
+        ("d_", "at_", "shift", "radius", "blowup", "magnification")) else "")
+
+
+def _entry_label(r):
+    return f"Theorem {r.id}" if r.kind == "theorem" else f"Fact {r.id}"
+
+
+def _file_stem(r):
+    return f"theorem_{r.id}" if r.kind == "theorem" else str(r.id)
+
+
+def _plot_series(r):
+    """Per equality relation: the measured side against the first swept parameter, with the
+    statement's prediction where the other side depends on parameters only; otherwise the
+    difference lhs - rhs against the statement's prediction 0.  Inequalities: nothing."""
+    out = {}
+    for row in r.points:
+        params = row["params"]
+        for j, rel in enumerate(row["relations"]):
+            if rel["op"] != "=":
                 continue
-            for rel in row["relations"]:
-                name = rel.get("measured_side")
-                if rel["op"] != "=" or name is None:
-                    continue
+            name = rel.get("measured_side")
+            others = [n for n in row["measured"] if n != name]
+            if name is not None and not _mentions(rel["relation"], others):
                 d = row["measured"][name]
-                s = series.setdefault((d["observable"], d["output"], xs[0]),
-                                      {"x": [], "y": [], "se": [], "pred": []})
-                s["x"].append(row["params"][xs[0]])
-                s["y"].append(d["value"])
-                s["se"].append(d["se"])
-                s["pred"].append(rel["predicted"])
-    return series
+                key = (j, f"{d['observable']}__{d['output']}")
+                ylab = f"measured {_y_words(d['output'])}\n[{d['observable']}]"
+                y, se, pred = d["value"], d["se"], rel["predicted"]
+            else:
+                key = (j, f"relation{j + 1}")
+                ylab = f"lhs − rhs of {rel['relation']}"
+                y, se, pred = rel["diff"], rel["se"], 0.0
+            s = out.setdefault(key, {"ylabel": ylab, "relation": rel["relation"], "pts": []})
+            s["pts"].append((params, y, se, pred, rel["ok"], rel["tol"]))
+    return out
 
 
-def plot_observables(results, plot_dir):
-    """One PNG per observable output: measured value against H, the statement's value as a line."""
+def _mentions(text, names):
+    import re
+    return any(re.search(rf"\b{re.escape(n)}\b", text) for n in names)
+
+
+def plot_entries(results, plot_dir):
+    """One PNG per entry and plotted relation, named by theorem or fact id."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     plot_dir = Path(plot_dir)
     plot_dir.mkdir(parents=True, exist_ok=True)
+    for old in plot_dir.glob("*.png"):        # plots of an earlier run or layout
+        old.unlink()
+    colours = {PASS: "#2e7d32", PASS_WITH_FINDING: "#9e9d24", FINDING: "#c62828", UNDECIDED: "#ef6c00"}
     written = []
-    for (obs, output, x), s in sorted(_series(results).items()):
-        seen, xs, ys, es, ps = set(), [], [], [], []
-        for xi, yi, ei, pi in zip(s["x"], s["y"], s["se"], s["pred"]):
-            if (xi, yi) in seen:
-                continue
-            seen.add((xi, yi))
-            xs.append(xi), ys.append(yi), es.append(ei), ps.append(pi)
-        order = sorted(range(len(xs)), key=lambda i: xs[i])
-        fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=110)
-        ax.errorbar([xs[i] for i in order], [ys[i] for i in order], yerr=[2 * es[i] for i in order],
-                    fmt="o", ms=4, capsize=3, label="measured (±2 SE)")
-        ax.plot([xs[i] for i in order], [ps[i] for i in order], "-", lw=1, color="C3",
-                label="statement's value")
-        ax.set_xlabel(x)
-        ax.set_ylabel(f"{output}")
-        ax.set_title(f"{obs}: {output} against {x}", fontsize=10)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
-        path = plot_dir / f"{obs}__{output}.png"
-        fig.savefig(path)
-        plt.close(fig)
-        written.append(path)
+    for r in results:
+        if r.status in (ERROR, MISSING):
+            continue
+        series = _plot_series(r)
+        for (j, tag), s in sorted(series.items()):
+            pts = s["pts"]
+            varying = [k for k in X_WORDS if len({p[0].get(k) for p in pts if k in p[0]}) > 1]
+            x = varying[0] if varying else next((k for k in X_WORDS if k in pts[0][0]), None)
+            fig, ax = plt.subplots(figsize=(6.0, 4.2), dpi=110)
+            groups = {}
+            for p in pts:
+                g = tuple((k, p[0][k]) for k in varying[1:])
+                groups.setdefault(g, []).append(p)
+            for gi, (g, gp) in enumerate(sorted(groups.items())):
+                gp.sort(key=lambda p: p[0].get(x, 0))
+                xs = [p[0].get(x, 0) for p in gp]
+                lab = ", ".join(f"{k} = {v}" for k, v in g)
+                ax.errorbar(xs, [p[1] for p in gp], yerr=[2 * p[2] for p in gp], fmt="o", ms=4, capsize=3,
+                            color=f"C{gi}", label=f"measured (±2 SE){', ' + lab if lab else ''}")
+                if len(gp) > 1:
+                    ax.plot(xs, [p[3] for p in gp], "-", lw=1, color=f"C{gi}", alpha=0.8,
+                            label=f"statement's prediction{', ' + lab if lab else ''}")
+                    ax.fill_between(xs, [p[3] - p[5] for p in gp], [p[3] + p[5] for p in gp], color=f"C{gi}",
+                                    alpha=0.12, lw=0, label="tolerance" if gi == 0 else None)
+            ax.set_xlabel(X_WORDS.get(x, x or "(single point)"))
+            ax.set_ylabel(s["ylabel"], fontsize=8)
+            fig.suptitle(f"{_entry_label(r)}: {s['relation']}", fontsize=9)
+            fig.text(0.99, 0.985, r.status, ha="right", va="top", fontsize=10, fontweight="bold",
+                     color=colours.get(r.status, "black"))
+            if len(pts) == 1:
+                ax.text(0.01, 0.02, f"single point: statement predicts {pts[0][3]:.4g}", transform=ax.transAxes,
+                        fontsize=8, va="bottom")
+            ax.grid(alpha=0.3)
+            ax.ticklabel_format(axis="y", useOffset=False)
+            ax.legend(fontsize=7, loc="best")
+            fig.tight_layout()
+            suffix = tag if sum(1 for k in series if k[1] == tag) == 1 else f"{tag}_{j + 1}"
+            path = plot_dir / f"{_file_stem(r)}__{suffix}.png"
+            fig.savefig(path)
+            plt.close(fig)
+            written.append(path)
     return written

@@ -63,12 +63,15 @@ class Measurement:
 
     ``detail`` holds JSON-serialisable data for the report and the plots (for
     example {"T": [...], "skew": [...], "skew_se": [...]}); ``finding`` is a plain
-    sentence when the measurement does not support what the paper cites.
+    sentence when the measurement does not support what the paper cites, and
+    ``finding_outputs`` names the outputs it is about (empty: all of them), so an entry
+    that measures only an unrelated output of the same observable does not inherit it.
     """
 
     values: dict
     detail: dict = field(default_factory=dict)
     finding: str = ""
+    finding_outputs: tuple = ()
 
     def __post_init__(self):
         for k, v in self.values.items():

@@ -130,11 +130,24 @@ def test_strong_error_near_half_is_the_brownian_trapezoid_error():
         assert a_convergence._mse(N, 0.4999, 1.0, 24, "left") == pytest.approx(1 / (3 * N * N), rel=0.01)
 
 
-def test_hybrid_rate_small_H_and_finding_large_H():
-    m = measure("a_hybrid_strong_rate", {"H": 0.1})
-    assert abs(m.values["rate"].value - 0.6) < 0.01 and not m.finding
-    m = measure("a_hybrid_strong_rate", {"H": 0.4})
-    assert m.values["rate"].value > 0.93 and "first-order" in m.finding
+def test_hybrid_rate_asymptotic_and_terminal():
+    """Integral functional: asymptotic rate H + 1/2 also at H = 0.4, where the plain slope
+    over N <= 4096 is steeper (first-order term); terminal value Y_T: rate H."""
+    for H in (0.1, 0.4):
+        m = measure("a_hybrid_strong_rate", {"H": H})
+        v = m.values
+        assert abs(v["rate"].value - (H + 0.5)) < 0.01 and not m.finding, (H, v)
+        assert abs(v["terminal_rate"].value - H) < 0.01, (H, v)
+    assert v["slope_fit"].value > 0.93                       # H = 0.4: pre-asymptotic slope
+    scaled = m.detail["scaled_error"]                        # err N^(H+1/2) stays bounded
+    assert max(scaled) / min(scaled) < 2.0
+
+
+def test_three_term_rate_recovers_a_known_rate():
+    Ns = 2.0 ** np.arange(4, 14)
+    rel = 0.7 * Ns ** -0.9 + 1.5 / Ns + 0.3 / Ns ** 2
+    r, se = a_convergence._three_term_rate(Ns, rel)
+    assert abs(r - 0.9) < 1e-4 and se < 1e-3
 
 
 # -- Hawkes (part 8) ---------------------------------------------------------------------

@@ -25,7 +25,7 @@ from verifier.registry import DEFAULT_PATH, load
 
 needs_dot = pytest.mark.skipif(render.find_dot() is None,
                                reason="Graphviz dot not installed (Debian package graphviz)")
-WITNESSED = ["1", "32", "48", "F_delta_correction", "F_power_integral_rule"]
+WITNESSED = ["1", "32", "48", "65", "F_delta_correction", "F_vega_correction", "F_power_integral_rule"]
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -212,9 +212,12 @@ def test_graph_nodes_are_links_with_a_legend(site, reg):
 
 def test_results_and_not_run_yet(site, reg):
     out, _ = site
-    t48 = read(out / "theorems" / "48.html")          # a real FINDING (quick run)
-    assert ">FINDING<" in t48 and "scales as" in t48
-    assert "±" in t48 and "plots/b_delta_correction__exponent.png" in t48
+    t65 = read(out / "theorems" / "65.html")          # a real FINDING (quick run): F_vega_correction
+    assert ">FINDING<" in t65 and "scales as" in t65 and "±" in t65
+    t48 = read(out / "theorems" / "48.html")          # holds per unit of BS vega: PASS, an inequality (no plot)
+    assert ">PASS<" in t48 and "plots/theorem_48__" not in t48
+    fdc = read(out / "facts" / "F_delta_correction.html")
+    assert ">PASS<" in fdc and "plots/F_delta_correction__" in fdc   # one plot per entry, named by its id
     t2 = read(out / "theorems" / "2.html")            # not witnessed in this run
     assert "not run yet" in t2 and "roughatlas witness --all" in t2
     assert "not run yet: roughatlas coq-build" in t2  # no Coq report in the results folder
@@ -222,8 +225,8 @@ def test_results_and_not_run_yet(site, reg):
     assert "not run yet" in home and "roughatlas coq-build" in home
     lean_row = re.search(r'<th scope="row">Lean</th>.*?</tr>', home).group(0)
     assert "emitted 125" in lean_row and ">compiled<" not in lean_row   # never reported compiled here
-    fact = read(out / "facts" / "F_delta_correction.html")
-    assert ">FINDING<" in fact and 'href="../theorems/48.html"' in fact
+    fact = read(out / "facts" / "F_vega_correction.html")
+    assert ">FINDING<" in fact and 'href="../theorems/65.html"' in fact
     t32 = read(out / "theorems" / "32.html")
     assert "counterexample" in t32 and "C = -1/2, n = -1" in t32     # Z3's refutation of the printed text
     assert "theorem bias_insufficient (n C : ℝ)" in t32 and "Theorem bias_insufficient (n C : R)" in t32

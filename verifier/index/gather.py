@@ -174,6 +174,12 @@ def _witness_entry(reg, kind, key, res, plots):
     if status == "PASS":
         reason = (f"every relation of the claim holds within tolerance at all {len(points)} "
                   f"parameter point(s)")
+    elif status == "PASS_WITH_FINDING":
+        reason = ("the claim holds within tolerance at every point, but the measurement reports "
+                  "a finding (below) that the reader should weigh")
+    elif status == "UNDECIDED":
+        reason = ("the claim fails under the entry's reading but holds under another fair reading "
+                  "(units or normalisation); see the readings below")
     elif status == "FINDING":
         n = len(res.get("findings", []))
         reason = (f"the measurement does not support a cited fact ({n} finding{'s' if n != 1 else ''} "
@@ -183,13 +189,12 @@ def _witness_entry(reg, kind, key, res, plots):
     else:
         bad = sum(1 for p in points if not p["ok"])
         reason = f"{bad} of {len(points)} point(s) violate the claim and no finding explains it"
-    obs = sorted({(m["observable"], m["output"]) for p in points for m in p["measured"]})
     return {"status": status, "class": style.witness_class(status, bool(stale)), "stale": stale,
             "quick": bool(res.get("quick")), "claim": res.get("claim", ""), "kernel": res.get("kernel", ""),
             "tolerance": res.get("tolerance", {}), "justification": res.get("justification", ""),
             "test": res.get("test", ""), "findings": list(res.get("findings", [])),
             "error": res.get("error", ""), "points": points, "reason": reason,
-            "plots": [plots[o] for o in obs if o in plots],
+            "plots": plots.get(f"theorem_{key}" if kind == "theorem" else str(key), []),
             "command": f"roughatlas witness {key}"}
 
 
@@ -239,9 +244,9 @@ def gather(registry=DEFAULT_PATH, results=None, now=None):
     plot_dir = results / "witness"
     plots = {}
     if plot_dir.is_dir():
-        for p in sorted(plot_dir.glob("*__*.png")):
-            obs, _, out = p.stem.partition("__")
-            plots[(obs, out)] = {"file": str(p), "url": f"plots/{p.name}", "observable": obs, "output": out}
+        for p in sorted(plot_dir.glob("*__*.png")):     # <entry stem>__<relation or observable output>
+            stem, _, what = p.stem.partition("__")
+            plots.setdefault(stem, []).append({"file": str(p), "url": f"plots/{p.name}", "what": what})
 
     # exports: per-theorem source and status
     cx, lx = export.export_coq(reg), export.export_lean(reg)
@@ -377,13 +382,14 @@ def gather(registry=DEFAULT_PATH, results=None, now=None):
 
     # findings: every FINDING witness result, and the theorems resting on it
     findings = []
-    for fid in sorted(finding_facts):
+    for fid in sorted(f for f, x in facts.items() if x["witness"]["status"] in ("FINDING", "UNDECIDED")):
         findings.append({"kind": "fact", "id": fid, "url": url("fact", fid), "texts": facts[fid]["witness"]["findings"],
-                         "theorems": facts[fid]["all"]})
+                         "theorems": facts[fid]["all"], "status": facts[fid]["witness"]["status"]})
     for tid, rec in theorems.items():
-        if rec["witness"]["status"] == "FINDING":
+        if rec["witness"]["status"] in ("FINDING", "UNDECIDED"):
             findings.append({"kind": "theorem", "id": tid, "url": url("theorem", tid),
-                             "texts": rec["witness"]["findings"], "theorems": []})
+                             "texts": rec["witness"]["findings"], "theorems": [],
+                             "status": rec["witness"]["status"]})
 
     summary = vjson.get("summary", {})
     totals = _totals(theorems, facts, claims, summary, coq_source, lean_rep, wit_doc, wit_why)
@@ -401,7 +407,7 @@ def gather(registry=DEFAULT_PATH, results=None, now=None):
         "theorems": theorems, "facts": facts, "hypotheses": hyps, "parts": parts,
         "claims": claims, "findings": findings, "duplicates": dup_groups,
         "errata": [tid for tid, r in theorems.items() if r["status_printed"] != "ok"],
-        "plots": list(plots.values()),
+        "plots": [p for ps in plots.values() for p in ps],
         "legend": style.legend(), "lean_note": style.LEAN_NOTE,
         "graph": _graph(reg, theorems, facts, hyps),
     }

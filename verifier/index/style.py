@@ -20,7 +20,9 @@ PROOF = {
 # border: the witness verdict of a theorem or fact
 WITNESS = {
     "PASS": {"colour": "#2166ac", "label": "witnessed (PASS)"},
+    "PASS_WITH_FINDING": {"colour": "#1b9e77", "label": "witnessed (PASS), with a finding noted"},
     "FINDING": {"colour": "#e66100", "label": "finding: a cited fact not supported by the measurement"},
+    "UNDECIDED": {"colour": "#7b3294", "label": "undecided: fails under one fair reading, holds under another"},
     "FAIL": {"colour": "#c2185b", "label": "witness FAIL / ERROR"},
     "STALE": {"colour": "#8c6d1f", "label": "witness result stale (registry changed since the run)"},
     "NOT_RUN": {"colour": "#9e9e9e", "label": "witness not run yet"},
@@ -38,7 +40,7 @@ LEAN_NOTE = ("Lean: every theorem is emitted as Lean 4 source; a theorem is draw
 BADGE = {
     "PROVED": "good", "NON_VACUOUS": "good", "PASS": "good", "SUPPORTED": "good",
     "correct": "good", "compiled": "good", "ok": "good",
-    "FINDING": "warn", "undecided": "warn", "emitted": "info", "UNSUPPORTED": "info",
+    "FINDING": "warn", "undecided": "warn", "UNDECIDED": "warn", "PASS_WITH_FINDING": "info", "emitted": "info", "UNSUPPORTED": "info",
     "not compiled": "none", "not run yet": "none", "NOT_RUN": "none", "skipped": "none",
     "UNKNOWN": "none", "MISSING": "none", "STALE": "stale",
     "REFUTED": "bad", "ERROR": "bad", "FAIL": "bad", "incorrect": "bad", "VACUOUS": "bad",
@@ -65,7 +67,7 @@ def proof_class(kernel, coq, lean) -> str:
 def witness_class(status, stale=False) -> str:
     if stale:
         return "STALE"
-    if status in ("PASS", "FINDING"):
+    if status in ("PASS", "PASS_WITH_FINDING", "FINDING", "UNDECIDED"):
         return status
     if status in ("FAIL", "ERROR", "MISSING"):
         return "FAIL"

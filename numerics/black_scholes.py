@@ -26,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import _bs
-from numerics._validate import array
+from numerics._validate import array, scalar_or_array
+from numerics._validate import threads as _threads
 from numerics.fractional import auto_threads
 
 __all__ = ["price", "greeks", "implied_vol", "IV_OK", "IV_BELOW_INTRINSIC",
@@ -74,7 +75,7 @@ def greeks(S, K, T, sigma, r=0.0, q=0.0, kind="call"):
     dFdS = np.exp((r - q) * T)
     res = dict(price=out[:, 0], delta=out[:, 1] * dFdS, gamma=out[:, 2] * dFdS ** 2,
                vega=out[:, 3])
-    return {k: np.ascontiguousarray(v).reshape(shape) for k, v in res.items()}
+    return {k: scalar_or_array(np.ascontiguousarray(v).reshape(shape)) for k, v in res.items()}
 
 
 def price(S, K, T, sigma, r=0.0, q=0.0, kind="call"):
@@ -84,13 +85,14 @@ def price(S, K, T, sigma, r=0.0, q=0.0, kind="call"):
 
 def implied_vol(price, S, K, T, r=0.0, q=0.0, kind="call", return_codes=False, threads=0):
     """Implied volatility; NaN with a reason code outside the no-arbitrage bounds (see module doc)."""
+    threads = _threads(threads)
     shape, S, K, T, r, q, p, F, df, is_call = _prep(S, K, T, r, q, price, "price", 0.0, kind)
     out = np.empty(S.shape[0])
     code = np.empty(S.shape[0], dtype=np.int32)
     if threads == 0:
         threads = auto_threads(S.shape[0] >= 20000)
     _bs.implied_vol(p, F, K, T, df, is_call, out, code, threads)
-    out = out.reshape(shape)
+    out = scalar_or_array(out.reshape(shape))
     if return_codes:
-        return out, code.reshape(shape)
+        return out, scalar_or_array(code.reshape(shape))
     return out

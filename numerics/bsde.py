@@ -85,6 +85,22 @@ def closed_form(p):
     """(Y_0, Z_0) of the linear BSDE in closed form."""
     if not isinstance(p, LinearBSDE):
         raise ValueError(f"expected a LinearBSDE, got {p!r}")
+    try:
+        y0, z0 = _closed_form(p)
+    except OverflowError:
+        y0 = z0 = math.inf
+    v.finite("closed_form Y_0, Z_0", np.array([y0, z0]), _overflow_hint(p))
+    return y0, z0
+
+
+def _overflow_hint(p):
+    what = f"a * T = {p.a * p.T!r}"
+    if p.terminal == "exp":
+        what += f", lam = {p.lam!r}, sigma = {p.sigma!r}, x0 = {p.x0!r}"
+    return f"lower {what}"
+
+
+def _closed_form(p):
     m = p.x0 + (p.mu + p.sigma * p.b) * p.T
     s = p.sigma * math.sqrt(p.T)
     if p.terminal == "linear":
@@ -120,7 +136,9 @@ def scheme_target_quadratic(p, n_steps):
         q = 1.0 - p.a * h
         z = z1 * p.x0 + z0
         al, be, ga = e2 / q, (e1 + h * p.b * z1) / q, (e0 + h * (p.b * z0 + p.c)) / q
-    return al * p.x0 ** 2 + be * p.x0 + ga, z
+    y0 = al * p.x0 ** 2 + be * p.x0 + ga
+    v.finite("scheme_target_quadratic Y_0, Z_0", np.array([y0, z]), _overflow_hint(p))
+    return y0, z
 
 
 def _lsmc_once(p, n, P, degree, gen):
@@ -156,8 +174,12 @@ def solve_lsmc(p, n_steps, n_paths, degree=2, n_batches=10, rng=None):
     if p.a * p.T / n >= 1.0:
         raise ValueError(f"a * T / n_steps must be < 1 for the implicit step, got {p.a * p.T / n!r}")
     v.memory_budget(f"solve_lsmc(n_steps={n}, n_paths={P})", 8 * 5 * (n + 1) * P)
+    v.work_budget(f"solve_lsmc(n_steps={n}, n_paths={P}, degree={degree}, n_batches={nb})",
+                  float(nb) * n * P * (degree + 2) ** 2, "n_batches n_steps n_paths (degree + 2)^2")
     gen = v.rng(rng)
-    res = np.array([_lsmc_once(p, n, P, degree, gen) for _ in range(nb)])
+    with np.errstate(over="ignore", invalid="ignore"):
+        res = np.array([_lsmc_once(p, n, P, degree, gen) for _ in range(nb)])
+    v.finite("solve_lsmc Y_0, Z_0", res, _overflow_hint(p))
     m = res.mean(axis=0)
     se = res.std(axis=0, ddof=1) / math.sqrt(nb)
     return BSDEResult(float(m[0]), float(se[0]), float(m[1]), float(se[1]), n, P)

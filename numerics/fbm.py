@@ -26,7 +26,8 @@ from numerics import _fbm, fbm_ref
 from numerics import _validate as v
 from numerics._bs_mc_helpers import n_threads, normals
 
-__all__ = ["davies_harte", "davies_harte_sqrt_eigs", "davies_harte_from_normals", "hybrid_rl", "hybrid_setup", "fbm_cov", "rl_cov",
+__all__ = ["davies_harte", "davies_harte_sqrt_eigs", "davies_harte_from_normals", "hybrid_rl", "hybrid_setup",
+           "hybrid_work", "fbm_cov", "rl_cov",
            "rl_cov_with_driver", "variogram", "hurst_variogram"]
 
 _MAX_N = 1 << 26
@@ -58,6 +59,8 @@ def davies_harte(n, H, T=1.0, n_paths=1, rng=None):
     rows = (n_paths + 1) // 2
     v.memory_budget(f"davies_harte(n={n}, n_paths={n_paths})",
                     8 * n_paths * (n + 1) + min(rows * m * 16, 2 * _CHUNK_BYTES) + m * 8)
+    v.work_budget(f"davies_harte(n={n}, n_paths={n_paths})", 5.0 * rows * 2 * m * math.log2(2 * m),
+                  "5 (n_paths / 2) (4 n) log2(4 n) for the FFTs")
     out = np.empty((n_paths, n + 1))
     chunk = max(1, min(rows, _CHUNK_BYTES // (16 * m)))
     for r0 in range(0, rows, chunk):
@@ -106,11 +109,19 @@ def hybrid_rl(n, H, T=1.0, n_paths=1, kappa=1, rng=None, return_driver=False):
     gen = v.rng(rng)
     v.memory_budget(f"hybrid_rl(n={n}, n_paths={n_paths}, kappa={kappa})",
                     8 * n_paths * ((kappa + 1) * n + 2 * (n + 1) + n))
+    hybrid_work(f"hybrid_rl(n={n}, n_paths={n_paths})", n, n_paths)
     z = normals(gen, (kappa + 1, n, n_paths))
     dw, y = hybrid_time_major(z, n, H, T, kappa)
     if return_driver:
         return np.ascontiguousarray(y.T), np.ascontiguousarray(dw.T)
     return np.ascontiguousarray(y.T)
+
+
+def hybrid_work(what, n, n_paths):
+    """Refuse a hybrid-scheme request over the work limit: the far-term convolution costs
+    n_paths * n^2 / 2 multiply-adds (``numerics._validate.work_budget``)."""
+    v.work_budget(what, 0.5 * float(n_paths) * float(n) * float(n + 1), "n_paths * n_steps^2 / 2 for the "
+                  "hybrid-scheme convolution")
 
 
 def hybrid_time_major(z, n, H, T, kappa):
@@ -125,14 +136,27 @@ def hybrid_time_major(z, n, H, T, kappa):
 
 # ---------------------------------------------------------------- closed forms
 
+def _hurst(H):
+    return v.real("H", H, 0.0, 1.0, lo_open=True, hi_open=True)
+
+
 def fbm_cov(t, s, H):
     """Cov(B^H_t, B^H_s) = (t^2H + s^2H - |t - s|^2H) / 2."""
-    t, s = np.asarray(t, float), np.asarray(s, float)
-    return 0.5 * (t ** (2 * H) + s ** (2 * H) - np.abs(t - s) ** (2 * H))
+    H = _hurst(H)
+    t = v.array("t", t, lo=0.0)
+    s = v.array("s", s, lo=0.0)
+    try:
+        np.broadcast_shapes(t.shape, s.shape)
+    except ValueError:
+        raise ValueError(f"t and s must broadcast together, got shapes {t.shape} and {s.shape}") from None
+    return v.scalar_or_array(0.5 * (t ** (2 * H) + s ** (2 * H) - np.abs(t - s) ** (2 * H)))
 
 
 def rl_cov(t, s, H):
     """Cov(Y_t, Y_s) = 2H int_0^min (t-u)^(H-1/2) (s-u)^(H-1/2) du (by quadrature)."""
+    H = _hurst(H)
+    t = v.real("t", t, 0.0, None)
+    s = v.real("s", s, 0.0, None)
     a = H - 0.5
     lo, hi = min(t, s), max(t, s)
     if lo == 0.0:
@@ -144,6 +168,8 @@ def rl_cov(t, s, H):
 
 def rl_cov_with_driver(t, H):
     """Cov(Y_t, W_t) = sqrt(2H) t^(H+1/2) / (H+1/2)."""
+    H = _hurst(H)
+    t = v.real("t", t, 0.0, None)
     return math.sqrt(2 * H) * t ** (H + 0.5) / (H + 0.5)
 
 

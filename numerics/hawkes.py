@@ -63,8 +63,8 @@ def simulate_clusters(alpha, n, n_clusters, t_max=math.inf, rng=None, immigrants
     alpha = v.real("alpha", alpha, 0.0, 1.0, lo_open=True, hi_open=True)
     n = v.real("n", n, 0.0, 1.0, hi_open=True)
     n_clusters = v.integer("n_clusters", n_clusters, 1, None)
-    if not (isinstance(t_max, (int, float)) and t_max > 0):
-        raise ValueError(f"t_max must be a positive number (or inf), got {t_max!r}")
+    if not (isinstance(t_max, (float, np.floating)) and t_max == math.inf):
+        t_max = v.real("t_max", t_max, 0.0, None, lo_open=True)
     max_events = v.integer("max_events", max_events, 1, None)
     if t_max == math.inf and n > 0.999:
         raise ValueError(f"without a horizon t_max the clusters have mean size 1/(1-n) = {1 / (1 - n):.3g}; "

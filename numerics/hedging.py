@@ -15,7 +15,7 @@ Public API:
 * ``hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, heston=None)``
   -> P&L per path (S time-major (n+1, P); n_rebalance divides n).
 * ``pnl_stats(pnl)`` -> ``PnLStats`` (mean, mean_se, var, var_se, n).
-* ``heston_call_delta(x, tau, kappa, theta, eta, rho, v)``: Heston delta at x = log(S/K).
+* ``heston_call_delta(x, tau, kappa, theta, eta, rho, V0)``: Heston delta at x = log(S/K).
 * ``bs_discrete_hedging_constant(sigma, T, K=1, S0=1)``: lim N Var(P&L) for Black-Scholes
   deltas under geometric Brownian motion with the same sigma,
   (T/2) int_0^T sigma^4 E[Gamma_t^2 S_t^4] dt (the discrete-rebalancing error, rate 1/N).
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from typing import Optional
 
 import numpy as np
@@ -82,14 +83,54 @@ class Sweep:
         return np.array([s.mean_se for s in self.stats])
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, init=False)
 class HestonHedge:
-    """The trader's classical Heston model (variance state frozen at v0 when hedging)."""
+    """The trader's classical Heston model (variance state frozen at V0 when hedging).
+
+    Parameters
+    ----------
+    kappa : float
+        Mean reversion speed (per year), >= 0.
+    theta : float
+        Long-run variance (per year), >= 0.
+    eta : float
+        Vol-of-vol (per sqrt(year)), > 0.
+    rho : float
+        Spot-variance correlation, in [-1, 1].
+    V0 : float
+        Spot variance (per year), >= 0.  (Heston models name their spot variance ``V0``
+        throughout the package; the old keyword ``v0`` still works, with a DeprecationWarning.)
+
+    Examples
+    --------
+    >>> from numerics.hedging import HestonHedge
+    >>> HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, V0=0.04).V0
+    0.04
+    """
     kappa: float
     theta: float
     eta: float
     rho: float
-    v0: float
+    V0: float
+
+    def __init__(self, kappa, theta, eta, rho, V0=None, *, v0=None):
+        V0 = v.renamed("V0", V0, "v0", v0, "HestonHedge")
+        if V0 is None:
+            raise ValueError("HestonHedge needs V0, the trader's spot variance")
+        for name, val in zip(("kappa", "theta", "eta", "rho", "V0"), _heston_params(kappa, theta, eta, rho, V0)):
+            object.__setattr__(self, name, val)
+
+    @property
+    def v0(self):
+        """Deprecated alias of ``V0``."""
+        warnings.warn("HestonHedge.v0 is deprecated, use V0", DeprecationWarning, stacklevel=2)
+        return self.V0
+
+
+def _heston_params(kappa, theta, eta, rho, V0):
+    return (v.real("kappa", kappa, 0.0, None), v.real("theta", theta, 0.0, None),
+            v.real("eta", eta, 0.0, None, lo_open=True), v.real("rho", rho, -1.0, 1.0),
+            v.real("V0", V0, 0.0, None))
 
 
 def pnl_stats(pnl):
@@ -114,19 +155,55 @@ def _composite_gauss(U, panels):
     return u, w
 
 
-def heston_call_delta(x, tau, kappa, theta, eta, rho, v0, n_nodes=600):
-    """dC/dS of a Heston call at log-moneyness x = log(S/K), time to maturity tau (zero rates).
+def heston_call_delta(x, tau, kappa, theta, eta, rho, V0=None, n_nodes=600, *, v0=None):
+    """dC/dS of a classical Heston call (zero rates).
 
     P1 = 1/2 + (1/pi) int_0^inf Re[exp(i u x) phi(u - i) / (i u)] du, phi the characteristic
-    function of log(S_T/S_t) (Albrecher et al.'s stable form), Gauss-Legendre on [0, U]."""
-    return heston_call_delta_grid(x, tau, kappa, theta, eta, rho, np.array([v0]), n_nodes)[0]
+    function of log(S_T/S_t) (Albrecher et al.'s stable form), Gauss-Legendre on [0, U].
+
+    Parameters
+    ----------
+    x : float or array_like
+        Log-moneyness log(S/K) (dimensionless).
+    tau : float
+        Time to maturity in years, > 0.
+    kappa, theta, eta, rho : float
+        Mean reversion (per year, >= 0), long-run variance (per year, >= 0), vol-of-vol
+        (> 0) and correlation (in [-1, 1]).
+    V0 : float
+        Spot variance (per year), >= 0 (``v0`` is the deprecated name).
+    n_nodes : int
+        Minimum number of quadrature nodes, in [20, 8000].
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Delta (dimensionless, in [0, 1]); a float for scalar x.
+
+    Examples
+    --------
+    >>> from numerics.hedging import heston_call_delta
+    >>> d = heston_call_delta(0.0, 0.5, 1.0, 0.04, 0.5, -0.7, 0.04)
+    >>> isinstance(d, float), 0.5 < d < 0.6
+    (True, True)
+    """
+    V0 = v.renamed("V0", V0, "v0", v0, "heston_call_delta")
+    if V0 is None:
+        raise ValueError("heston_call_delta needs V0, the spot variance")
+    V0 = v.real("V0", V0, 0.0, None)
+    return v.scalar_or_array(heston_call_delta_grid(x, tau, kappa, theta, eta, rho, np.array([V0]), n_nodes)[0])
 
 
 def heston_call_delta_grid(x, tau, kappa, theta, eta, rho, vs, n_nodes=600):
     """Heston deltas on the grid vs x x (array (len(vs), len(x))): phi = exp(C + D v) is
     linear in v in the exponent, so C and D are computed once per tau."""
-    x = np.atleast_1d(np.asarray(x, float))
-    vs = np.atleast_1d(np.asarray(vs, float))
+    x = np.atleast_1d(v.array("x", x))
+    vs = np.atleast_1d(v.array("vs", vs, lo=0.0))
+    if x.ndim != 1 or vs.ndim != 1:
+        raise ValueError(f"x and vs must be scalars or 1-D, got shapes {x.shape} and {vs.shape}")
+    tau = v.real("tau", tau, 0.0, None, lo_open=True)
+    kappa, theta, eta, rho, _ = _heston_params(kappa, theta, eta, rho, 0.0)
+    n_nodes = v.integer("n_nodes", n_nodes, 20, 8000)
     # truncation from the smallest expected average variance over [0, tau] on the grid
     kt = kappa * tau
     frac = (-math.expm1(-kt) / kt) if kt > 0 else 1.0
@@ -170,7 +247,7 @@ def _heston_table(hh, K, T, n, stride, x_half=1.5, nx=301):
     tab = np.empty((N, nx))
     for j in range(N):
         tau = T - j * stride * (T / n)
-        tab[j] = heston_call_delta(xs, tau, hh.kappa, hh.theta, hh.eta, hh.rho, hh.v0)
+        tab[j] = heston_call_delta(xs, tau, hh.kappa, hh.theta, hh.eta, hh.rho, hh.V0)
     return tab, xs[0], xs[1] - xs[0]
 
 
@@ -229,6 +306,9 @@ def hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, h
     else:
         if not isinstance(heston, HestonHedge):
             raise ValueError(f"heston must be a HestonHedge for delta={delta!r}, got {heston!r}")
+        # each table row is a Fourier integral on up to 8000 nodes at 201-301 log-moneyness points
+        v.work_budget(f"hedge_pnl(delta={delta!r}, n_rebalance={N})", 8000.0 * 301 * N * (1 if delta == "heston" else 17),
+                      "8000 nodes x 301 points x n_rebalance (x 17 variances) for the Heston delta tables")
         if delta == "heston":
             tab, x0, dx = _heston_table(heston, K, T, n, n // N)
         else:

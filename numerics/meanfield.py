@@ -22,6 +22,7 @@ import numpy as np
 from numerics import _meanfield
 from numerics import _validate as v
 from numerics._bs_mc_helpers import n_threads, normals
+from numerics.estimators import fit_power_law
 
 __all__ = ["MVResult", "ChaosResult", "simulate", "simulate_batch", "ou_variance",
            "euler_expected_variance", "chaos_rate", "fit_loglog"]
@@ -66,6 +67,7 @@ def simulate(x0, theta, sigma, T, n_steps, rng=None, keep_paths=False):
         raise ValueError(f"x0 must hold at least 2 particles, got {N}")
     v.memory_budget(f"simulate(N={N}, n_steps={n_steps})",
                     8 * N * n_steps * (2 if keep_paths else 1) + 8 * N * 4)
+    v.work_budget(f"meanfield.simulate(N={N}, n_steps={n_steps})", 10.0 * N * n_steps, "10 N n_steps")
     gen = v.rng(rng)
     z = normals(gen, (1, n_steps, N))
     mean = np.empty((1, n_steps + 1))
@@ -84,6 +86,8 @@ def simulate_batch(n_systems, n_particles, theta, sigma, T, n_steps, V0=0.0, rng
     N = v.integer("n_particles", n_particles, 2, None)
     V0 = v.real("V0", V0, 0.0, None)
     v.memory_budget(f"simulate_batch(R={R}, N={N}, n_steps={n_steps})", 8 * R * N * (n_steps + 3))
+    v.work_budget(f"meanfield.simulate_batch(R={R}, N={N}, n_steps={n_steps})", 10.0 * R * N * n_steps,
+                  "10 n_systems n_particles n_steps")
     gen = v.rng(rng)
     x0 = math.sqrt(V0) * normals(gen, (R, N))
     z = normals(gen, (R, n_steps, N))
@@ -96,40 +100,46 @@ def simulate_batch(n_systems, n_particles, theta, sigma, T, n_steps, V0=0.0, rng
 
 def ou_variance(t, V0, theta, sigma):
     """Closed-form variance of the limit McKean-Vlasov SDE (Ornstein-Uhlenbeck)."""
-    t = np.asarray(t, float)
+    t = v.array("t", t, lo=0.0)
+    V0 = v.real("V0", V0, 0.0, None)
+    theta = v.real("theta", theta, 0.0, None, lo_open=True)
+    sigma = v.real("sigma", sigma, 0.0, None)
     e = np.exp(-2.0 * theta * t)
-    return e * V0 + sigma * sigma / (2.0 * theta) * (1.0 - e)
+    out = e * V0 + sigma * sigma / (2.0 * theta) * (1.0 - e)
+    return v.scalar_or_array(v.finite("ou_variance", out, "sigma^2 / (2 theta) overflows: lower sigma or raise theta"))
 
 
 def euler_expected_variance(n_steps, T, V0, theta, sigma, N):
     """E[(1/N) sum (X^i - Xbar)^2] on the grid under the Euler scheme with iid N(., V0) start."""
+    theta, sigma, T, n_steps = _params(theta, sigma, T, n_steps)
+    V0 = v.real("V0", V0, 0.0, None)
+    N = v.integer("N", N, 1, None)
     dt = T / n_steps
     out = np.empty(n_steps + 1)
     out[0] = (1.0 - 1.0 / N) * V0
     a = (1.0 - theta * dt) ** 2
     for i in range(n_steps):
         out[i + 1] = a * out[i] + sigma * sigma * dt * (1.0 - 1.0 / N)
-    return out
+    return v.finite("euler_expected_variance", out, "lower sigma or V0")
 
 
 def fit_loglog(x, y, y_se):
     """Weighted least-squares slope of log y on log x, weights from se(log y) = y_se / y.
-    Returns (slope, slope_se, intercept)."""
-    lx = np.log(np.asarray(x, float))
-    ly = np.log(np.asarray(y, float))
-    s = np.asarray(y_se, float) / np.asarray(y, float)
-    w = 1.0 / (s * s)
-    X = np.column_stack([np.ones_like(lx), lx])
-    A = X.T @ (w[:, None] * X)
-    cov = np.linalg.inv(A)
-    beta = cov @ (X.T @ (w * ly))
-    return float(beta[1]), float(math.sqrt(cov[1, 1])), float(beta[0])
+    Returns (slope, slope_se, intercept).  The same fit as
+    ``numerics.estimators.fit_power_law(x, y, y_se)``, which returns the full ``PowerLawFit``."""
+    f = fit_power_law(x, y, y_se)
+    return f.exponent, f.exponent_se, f.log_prefactor
 
 
 def chaos_rate(Ns, theta=1.5, sigma=0.3, T=1.0, n_steps=200, n_rep=200, V0=0.0, rng=None):
     """Mean absolute error of the empirical variance at T against the limit V(T), per N."""
     Ns = v.array("Ns", Ns, ndim=1, dtype=np.int64, lo=2)
+    if Ns.size < 2:
+        raise ValueError(f"Ns must hold at least 2 particle numbers for a slope, got {Ns.tolist()}")
     n_rep = v.integer("n_rep", n_rep, 2, None)
+    theta, sigma, T, n_steps = _params(theta, sigma, T, n_steps)
+    v.work_budget(f"chaos_rate(Ns={Ns.tolist()}, n_rep={n_rep}, n_steps={n_steps})",
+                  10.0 * n_rep * float(Ns.sum()) * n_steps, "10 n_rep sum(Ns) n_steps")
     gen = v.rng(rng)
     VT = float(ou_variance(T, V0, theta, sigma))
     err = np.empty(Ns.size)

@@ -28,9 +28,10 @@ import numpy as np
 from numerics import _rbergomi, _rng, fbm
 from numerics import _validate as v
 from numerics._bs_mc_helpers import bs_call, bs_dcall_dK, bs_vega_sd, implied_total_sd, n_threads, seed_of
-from numerics.meanfield import fit_loglog
+from numerics.estimators import PowerLawFit
+from numerics.estimators import fit_power_law as _fit_power_law
 
-__all__ = ["Paths", "Prices", "Skew", "simulate", "simulate_from_normals", "pathblock_normals", "european",
+__all__ = ["Paths", "Prices", "Skew", "PowerLawFit", "simulate", "simulate_from_normals", "pathblock_normals", "european",
            "atm_skew", "fit_power_law"]
 
 _EMPTY2 = np.empty((0, 0))
@@ -99,7 +100,13 @@ def _outputs(n, P, keep_paths):
 
 def simulate_from_normals(z, zb, H, eta, rho, xi0, T, kappa=1, keep_paths=False):
     """Kernel pipeline on pre-drawn normals z (kappa+1, n, P) and zb (n, P)."""
+    H, eta, rho, xi0, T = _model(H, eta, rho, xi0, T)
+    kappa = v.integer("kappa", kappa, 1, 2)
+    zb = v.array("zb", zb, ndim=2)
     n, P = zb.shape
+    z = v.array("z", z, shape=(kappa + 1, n, P))
+    _sizes(n, P, kappa, False)
+    fbm.hybrid_work(f"rbergomi.simulate_from_normals(n_steps={n}, n_paths={P})", n, P)
     L, g, scale, sxi, e2, t = _kernel_args(n, H, eta, xi0, T, kappa)
     out = _outputs(n, P, keep_paths)
     _rbergomi.simulate_normals(z, zb, L, g, scale, sxi, e2, eta, rho, T / n, *out, n_threads())
@@ -113,6 +120,10 @@ def pathblock_normals(seed, kappa, n_steps, n_paths, antithetic=False):
     ``simulate(..., rng=gen)`` uses seed = ``seed_of(gen)``: path block b (of _rbergomi.PBLOCK
     paths, among the first n_paths / 2 with antithetic) is stream (seed, b) of numerics._rng
     laid out (kappa+2, n, width); antithetic paths n_paths / 2 + p use the negated draws."""
+    kappa = v.integer("kappa", kappa, 1, 2)
+    n_steps, n_paths, kappa = _sizes(n_steps, n_paths, kappa, antithetic)
+    seed = v.integer("seed", seed, 0, (1 << 64) - 1)
+    v.memory_budget(f"pathblock_normals(n_steps={n_steps}, n_paths={n_paths})", 8 * (kappa + 2) * n_steps * n_paths * 2)
     half = n_paths // 2 if antithetic else n_paths
     zz = np.empty((kappa + 2, n_steps, half))
     _rng.fill_pathblocks(seed, zz.reshape(-1, half), _rbergomi.PBLOCK, n_threads())
@@ -130,6 +141,7 @@ def simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antitheti
     per_path = 8 * 4 + (16 * (n_steps + 1) if keep_paths else 0)
     scratch = nt * 8 * _rbergomi.PBLOCK * (kappa + 3) * n_steps
     v.memory_budget(f"rbergomi.simulate(n_steps={n_steps}, n_paths={n_paths})", per_path * n_paths + scratch)
+    fbm.hybrid_work(f"rbergomi.simulate(n_steps={n_steps}, n_paths={n_paths})", n_steps, n_paths)
     seed = seed_of(v.rng(rng))
     L, g, scale, sxi, e2, t = _kernel_args(n_steps, H, eta, xi0, T, kappa)
     logs_T, intv, inta, V, logS = _outputs(n_steps, n_paths, keep_paths)
@@ -167,27 +179,85 @@ def _mixing_inputs(p, rho):
     return F, sd
 
 
-def european(K, T, H, eta, rho, xi0, n_steps=100, n_paths=20000, kappa=1, estimator="mixing",
-             antithetic=True, rng=None):
-    """Call prices on S_0 = 1 at strikes K with standard errors and implied vols."""
+def _prices(samples_fn, K, T, S0, antithetic, estimator):
+    """Prices at strikes K on spot S0 from the unit-spot samples at strikes K / S0."""
+    k = K / S0
+    price, se = _mean_se(_pairs(samples_fn(k), antithetic))
+    s = implied_total_sd(price, 1.0, k)
+    _warn_no_iv(K, s)
+    iv_se = se / bs_vega_sd(1.0, k, s) / math.sqrt(T)
+    return Prices(K, float(T), S0 * price, S0 * se, s / math.sqrt(T), iv_se, estimator)
+
+
+def _check_european(K, S0, estimator):
     K = v.array("K", np.atleast_1d(K), ndim=1, lo=0.0, lo_open=True)
+    S0 = v.real("S0", S0, 0.0, None, lo_open=True)
     if estimator not in ("mixing", "plain"):
         raise ValueError(f"estimator must be 'mixing' or 'plain', got {estimator!r}")
+    return K, S0
+
+
+def european(K, T, H, eta, rho, xi0, n_steps=100, n_paths=20000, kappa=1, estimator="mixing",
+             antithetic=True, rng=None, S0=1.0):
+    """European call prices under rBergomi by Monte Carlo, with standard errors and implied vols.
+
+    Parameters
+    ----------
+    K : float or array_like, shape (k,)
+        Strikes (same currency as S0), > 0.
+    T : float
+        Maturity in years, > 0.
+    H : float
+        Hurst exponent of the volatility, in (0, 1).
+    eta : float
+        Vol-of-vol (per year^H), >= 0.
+    rho : float
+        Spot-vol correlation, in [-1, 1].
+    xi0 : float
+        Flat forward variance (per year, i.e. volatility squared), > 0.  rBergomi is
+        parametrised by its forward variance curve; ``xi0`` names it throughout the package.
+    n_steps, n_paths : int
+        Time steps of the hybrid scheme and number of paths (>= 4 with antithetic).
+    kappa : {1, 2}
+        Near cells simulated exactly by the hybrid scheme.
+    estimator : {"mixing", "plain"}
+        "plain": payoff of S_T; "mixing": Black-Scholes price given the variance path
+        (Romano-Touzi, lower variance).
+    antithetic : bool
+        Second half of the paths driven by the negated normals.
+    rng : int, numpy.random.Generator or None
+        Seed or generator.
+    S0 : float
+        Spot (zero rates and dividends, so also the forward), > 0.  Default 1.
+
+    Returns
+    -------
+    Prices
+        K, T, price and se (currency of S0), iv and iv_se (annualised volatilities; NaN with a
+        RuntimeWarning where the Monte Carlo price admits no implied vol).
+
+    Examples
+    --------
+    >>> from numerics import rbergomi
+    >>> p = rbergomi.european([90.0, 100.0, 110.0], 0.25, 0.1, 1.5, -0.7, 0.04,
+    ...                       n_steps=50, n_paths=4000, rng=1, S0=100.0)
+    >>> bool(p.price[0] > p.price[1] > p.price[2] > 0.0), bool(p.iv[0] > p.iv[2])
+    (True, True)
+    """
+    K, S0 = _check_european(K, S0, estimator)
     _sizes(n_steps, n_paths, kappa, antithetic, min_paths=4 if antithetic else 2)   # an SE needs 2 samples
     p = simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa, rng, antithetic)
     if estimator == "plain":
         ST = np.exp(p.logS_T)
-        samples = np.maximum(ST[None, :] - K[:, None], 0.0)
+
+        def samples(k):
+            return np.maximum(ST[None, :] - k[:, None], 0.0)
     else:
         F, sd = _mixing_inputs(p, rho)
-        samples = bs_call(F[None, :], K[:, None], sd[None, :])
-    price, se = _mean_se(_pairs(samples, antithetic))
-    s = implied_total_sd(price, 1.0, K)
-    _warn_no_iv(K, s)
-    vega = bs_vega_sd(1.0, K, s)
-    iv = s / math.sqrt(T)
-    iv_se = se / vega / math.sqrt(T)
-    return Prices(K, float(T), price, se, iv, iv_se, estimator)
+
+        def samples(k):
+            return bs_call(F[None, :], k[:, None], sd[None, :])
+    return _prices(samples, K, T, S0, antithetic, estimator)
 
 
 def _skew_one(p, rho, T, antithetic):
@@ -225,6 +295,8 @@ def atm_skew(Ts, H, eta, rho, xi0, n_steps=50, n_paths=20000, kappa=1, antitheti
 
 
 def fit_power_law(Ts, skew, se):
-    """|skew| ~ A T^beta: weighted log-log fit, returns (beta, beta_se, A)."""
-    beta, beta_se, c = fit_loglog(Ts, np.abs(skew), se)
-    return beta, beta_se, math.exp(c)
+    """|skew| ~ A T^beta: weighted log-log fit -> ``numerics.estimators.PowerLawFit``."""
+    skew = v.array("skew", skew, ndim=1)
+    if np.any(skew == 0.0):
+        raise ValueError(f"skew must be non-zero at every maturity (|skew| is fitted in log scale), got {skew.tolist()}")
+    return _fit_power_law(Ts, np.abs(skew), se)

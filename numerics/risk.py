@@ -33,10 +33,10 @@ def _alpha(alpha):
 
 
 def _losses(losses):
-    try:
-        x = np.ascontiguousarray(losses, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"losses must be convertible to a float64 array: {exc}") from None
+    if isinstance(losses, np.ndarray) and losses.dtype == np.float64:
+        x = np.ascontiguousarray(losses)     # finiteness is checked inside the kernel pass
+    else:
+        x = v.array("losses", losses, allow_empty=True)
     if x.ndim != 1:
         x = x.reshape(-1)
     if x.size == 0:
@@ -55,18 +55,20 @@ def historical_se(losses, alpha=0.99):
     """Asymptotic standard errors (se_VaR, se_CVaR) of the historical estimators."""
     alpha = _alpha(alpha)
     x = _losses(losses)
+    if x.size < 2:
+        raise ValueError(f"losses must hold at least 2 values for a standard error, got {x.size}")
     q, cv = historical_var_cvar(x, alpha)
     N = x.size
     excess = np.maximum(x - q, 0.0)
-    se_cvar = float(np.std(excess, ddof=1) / (1.0 - alpha) / math.sqrt(N)) if N > 1 else float("nan")
+    se_cvar = float(np.std(excess, ddof=1) / (1.0 - alpha) / math.sqrt(N))
     # density at the quantile by a Gaussian kernel with Silverman's bandwidth
-    s = float(np.std(x, ddof=1)) if N > 1 else 0.0
+    s = float(np.std(x, ddof=1))
+    if not s > 0.0:
+        raise ValueError(f"losses must not all be equal (got {N} copies of {float(x[0])!r}): the density "
+                         "at the quantile, and so the VaR standard error, is undefined")
     h = 1.06 * s * N ** (-0.2)
-    if h > 0:
-        f = float(np.mean(np.exp(-0.5 * ((x - q) / h) ** 2)) / (h * math.sqrt(2 * math.pi)))
-        se_var = math.sqrt(alpha * (1 - alpha) / N) / f if f > 0 else float("inf")
-    else:
-        se_var = float("nan")
+    f = float(np.mean(np.exp(-0.5 * ((x - q) / h) ** 2)) / (h * math.sqrt(2 * math.pi)))
+    se_var = math.sqrt(alpha * (1 - alpha) / N) / f if f > 0 else float("inf")
     return se_var, se_cvar
 
 
@@ -115,12 +117,14 @@ def entropic_risk(losses, theta):
     theta = v.real("theta", theta, 0.0, None, lo_open=True)
     x = v.array("losses", losses, ndim=1)
     N = x.size
+    if N < 2:
+        raise ValueError(f"losses must hold at least 2 values for a standard error, got {N}")
     lse = float(logsumexp(theta * x))
     value = (lse - math.log(N)) / theta
     w = np.exp(theta * x - lse)           # normalised weights, sum 1
     # Var(e^{theta L}) / (E e^{theta L})^2 estimated as N * sum w^2 - 1
     rel_var = max(N * float(np.sum(w * w)) - 1.0, 0.0)
-    se = math.sqrt(rel_var / N) / theta if N > 1 else float("nan")
+    se = math.sqrt(rel_var / N) / theta
     return value, se
 
 

@@ -74,10 +74,16 @@ def _args(H, eta, xi0, T):
     return H, eta, xi0, T
 
 
+_MAX_EXPONENT = 700.0      # exp(700) ~ 1e304: the largest eta^2 T^2H whose integrand stays finite
+
+
 def vs_variance_exact(H, eta, xi0, T):
     """Var((1/T) int_0^T V_t dt) by the covariance double integral."""
     H, eta, xi0, T = _args(H, eta, xi0, T)
     a = eta * eta * T ** (2 * H)
+    if not a <= _MAX_EXPONENT:
+        raise ValueError(f"eta^2 T^(2H) must be <= {_MAX_EXPONENT} (Var(VS_T) grows like exp(eta^2 T^(2H)) and "
+                         f"leaves the double range), got {a!r} from eta={eta!r}, T={T!r}, H={H!r}")
 
     def inner(y):
         w = a * y ** (2 * H)
@@ -86,12 +92,18 @@ def vs_variance_exact(H, eta, xi0, T):
         return y * val
 
     val, _ = integrate.quad(inner, 0.0, 1.0, epsabs=1e-15, epsrel=1e-10, limit=200)
-    return 2.0 * xi0 * xi0 * val
+    return float(v.finite("vs_variance_exact", 2.0 * xi0 * xi0 * val, "lower xi0, eta or T"))
 
 
 def vs_variance_exponent(H, eta, xi0, T1, T2):
     """d log Var / d log T between T1 and T2 (exact)."""
+    T1 = v.real("T1", T1, 0.0, None, lo_open=True)
+    T2 = v.real("T2", T2, 0.0, None, lo_open=True)
+    if T1 == T2:
+        raise ValueError(f"T1 and T2 must differ (a slope needs two maturities), got T1 = T2 = {T1!r}")
     v1, v2 = vs_variance_exact(H, eta, xi0, T1), vs_variance_exact(H, eta, xi0, T2)
+    if not (v1 > 0.0 and v2 > 0.0):
+        raise ValueError(f"Var(VS_T) vanishes at T1 or T2 (eta = {eta!r}?): no log-log slope")
     return math.log(v2 / v1) / math.log(T2 / T1)
 
 
@@ -120,13 +132,18 @@ def vs_moments_scheme(H, eta, xi0, T, n_steps, kappa=1):
     t2h = (np.arange(n) * (T / n)) ** (2 * H)
     # E V_i = xi0 exp(eta^2 (C_ii - t_i^2H) / 2); E V_i V_j = E V_i E V_j exp(eta^2 C_ij)
     m = xi0 * np.exp(0.5 * eta * eta * (np.diag(C) - t2h))
-    mean = float(m.mean())
-    var = float(m @ np.expm1(eta * eta * C) @ m) / (n * n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(m.mean())
+        var = float(m @ np.expm1(eta * eta * C) @ m) / (n * n)
+    v.finite("vs_moments_scheme", np.array([mean, var]), "lower xi0, eta or T")
     return mean, var
 
 
 def vs_variance_mc(H, eta, xi0, T, n_steps, n_paths, kappa=1, rng=None):
     """Monte Carlo mean and variance of the discretised VS rate, with standard errors."""
+    n = v.integer("n_steps", n_steps, 1, 1 << 20)
+    P = v.integer("n_paths", n_paths, 1, None)
+    fbm.hybrid_work(f"vs_variance_mc(n_steps={n}, n_paths={P})", n, P)
     # the variance path does not depend on rho; any admissible value will do
     p = rbergomi.simulate(H, eta, -0.5, xi0, T, n_steps, n_paths, kappa, rng)
     x = p.intV / T

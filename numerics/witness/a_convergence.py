@@ -101,7 +101,7 @@ def hybrid_strong_rate(params, seed, quick):
         rel = np.sqrt(mse2 / var_X)
         quad_rel = np.abs(mse2 - mse) / mse2 / 2.0             # relative error of the RMS values
         slope, se, fit = power_fit(Ns, rel, quad_rel)
-        out[rule] = (-slope, se, rel, quad_rel, fit["r2"])
+        out[rule] = (-slope, se, rel, quad_rel, fit.r2)
     rate, se, rel, quad_rel, r2 = out["trapezoid"]
     local = -np.diff(np.log(rel)) / np.diff(np.log(Ns))
     finding = ""

@@ -7,6 +7,7 @@ an ``int`` to Python and ``"1.5"`` converts to a float array, and neither is a n
 caller means.
 
 * ``real``, ``integer``, ``array``: one value or an array of values, in range.
+* ``flag``: a boolean option (True/False only).
 * ``rng``: a numpy Generator from a seed or a Generator.
 * ``threads``: a kernel thread count, bounded (0 = automatic) and capped at the cores.
 * ``memory_budget`` and ``work_budget``: refuse a request that would need more memory than
@@ -23,7 +24,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["real", "integer", "array", "rng", "threads", "memory_budget", "work_budget", "finite",
+__all__ = ["real", "integer", "array", "flag", "rng", "threads", "memory_budget", "work_budget", "finite",
            "scalar_or_array", "renamed", "MAX_THREADS", "MAX_WORK"]
 
 #: largest accepted ``threads`` argument (0 = automatic); the kernels use at most the cores
@@ -142,6 +143,13 @@ def array(name, value, ndim=None, shape=None, lo=None, hi=None, lo_open=False, h
                 i = int(np.flatnonzero(np.ravel(bad))[0])
                 raise ValueError(f"{name} entries must be in {rng_s}, got {_plain(a.ravel()[i])!r} at flat index {i}")
     return a
+
+
+def flag(name, value):
+    """Return ``value`` as a bool if it is one (Python or NumPy), else raise (no truthy strings)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
 
 
 def rng(seed_or_generator):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import _bs
-from numerics._validate import array, scalar_or_array
+from numerics._validate import array, finite, flag, scalar_or_array
 from numerics._validate import threads as _threads
 from numerics.fractional import auto_threads
 
@@ -72,6 +72,7 @@ def greeks(S, K, T, sigma, r=0.0, q=0.0, kind="call"):
         raise ValueError(f"sigma entries must be in [0.0, 50.0], got {sigma.max()!r}")
     out = np.empty((S.shape[0], 4))
     _bs.price_greeks(F, K, T, sigma, df, is_call, out)
+    finite("Black-Scholes price/Greeks", out, "S, K or sigma too large (or too small) for double precision")
     dFdS = np.exp((r - q) * T)
     res = dict(price=out[:, 0], delta=out[:, 1] * dFdS, gamma=out[:, 2] * dFdS ** 2,
                vega=out[:, 3])
@@ -86,6 +87,7 @@ def price(S, K, T, sigma, r=0.0, q=0.0, kind="call"):
 def implied_vol(price, S, K, T, r=0.0, q=0.0, kind="call", return_codes=False, threads=0):
     """Implied volatility; NaN with a reason code outside the no-arbitrage bounds (see module doc)."""
     threads = _threads(threads)
+    return_codes = flag("return_codes", return_codes)
     shape, S, K, T, r, q, p, F, df, is_call = _prep(S, K, T, r, q, price, "price", 0.0, kind)
     out = np.empty(S.shape[0])
     code = np.empty(S.shape[0], dtype=np.int32)

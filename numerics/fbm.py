@@ -72,6 +72,15 @@ def davies_harte(n, H, T=1.0, n_paths=1, rng=None):
 
 def davies_harte_from_normals(w, n, H, T, out):
     """Kernel pipeline on complex normals w (rows, 2n) (overwritten): fills out (<= 2 rows, n+1)."""
+    n = v.integer("n", n, 1, _MAX_N)
+    H = _hurst(H)
+    T = v.real("T", T, 0.0, None, lo_open=True)
+    for name, a, dt in (("w", w, np.complex128), ("out", out, np.float64)):
+        if not (isinstance(a, np.ndarray) and a.dtype == dt and a.ndim == 2 and a.flags.c_contiguous):
+            raise ValueError(f"{name} must be a C-contiguous 2-D {np.dtype(dt).name} array, got "
+                             f"{type(a).__name__} {getattr(a, 'dtype', '')} {getattr(a, 'shape', '')}")
+    if w.shape[1] != 2 * n or out.shape[1] != n + 1:
+        raise ValueError(f"w must have 2n = {2 * n} columns and out n + 1 = {n + 1}, got {w.shape} and {out.shape}")
     sl = _sqrt_eigs_cached(n, H)
     # the two element-wise passes are memory-bound: one thread (an OpenMP region costs
     # more than it saves when the other core is busy); the FFT uses the workers
@@ -83,6 +92,10 @@ def davies_harte_from_normals(w, n, H, T, out):
 
 def hybrid_setup(n, H, dt, kappa):
     """(L, g, scale, Sigma) of the hybrid scheme; validated wrapper of fbm_ref.hybrid_setup."""
+    n = v.integer("n", n, 1, 1 << 20)
+    H = _hurst(H)
+    dt = v.real("dt", dt, 0.0, None, lo_open=True)
+    kappa = v.integer("kappa", kappa, 1, 2)
     return _hybrid_setup_cached(n, H, dt, kappa)
 
 
@@ -106,6 +119,7 @@ def _check_hybrid(n, H, T, n_paths, kappa):
 def hybrid_rl(n, H, T=1.0, n_paths=1, kappa=1, rng=None, return_driver=False):
     """Riemann-Liouville fBM by the hybrid scheme; (n_paths, n+1) [and dW (n_paths, n)]."""
     n, H, T, n_paths, kappa = _check_hybrid(n, H, T, n_paths, kappa)
+    return_driver = v.flag("return_driver", return_driver)
     gen = v.rng(rng)
     v.memory_budget(f"hybrid_rl(n={n}, n_paths={n_paths}, kappa={kappa})",
                     8 * n_paths * ((kappa + 1) * n + 2 * (n + 1) + n))

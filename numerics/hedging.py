@@ -63,7 +63,7 @@ class PnLStats:
 class Sweep:
     x: np.ndarray                  # the swept variable (N or T)
     stats: list
-    var_exponent: float            # d log Var(P&L) / d log x, weighted fit
+    var_exponent: float            # d log Var(P&L) / d log x, weighted fit (NaN for a single point)
     var_exponent_se: float
 
     @property
@@ -210,7 +210,13 @@ def heston_call_delta_grid(x, tau, kappa, theta, eta, rho, vs, n_nodes=600):
     vbar = max(theta + (float(np.min(vs)) - theta) * frac, 1e-4)
     U = max(60.0, 40.0 / math.sqrt(vbar * tau))
     xmax = float(np.max(np.abs(x))) if x.size else 0.0
-    n_nodes = int(min(max(n_nodes, math.ceil(2.0 * U * xmax)), 8000))
+    n_nodes = int(math.ceil(min(max(n_nodes, 2.0 * U * xmax), 8000)))
+    with np.errstate(all="ignore"):
+        return _delta_grid(x, vs, tau, kappa, theta, eta, rho, U, n_nodes)
+
+
+def _delta_grid(x, vs, tau, kappa, theta, eta, rho, U, n_nodes):
+    kappa, theta, eta, rho = (np.float64(a) for a in (kappa, theta, eta, rho))   # overflow -> inf, checked
     u, w = _composite_gauss(U, -(-n_nodes // 20))
     z = u - 1j                                   # phi(u - i): the share measure
     iz = 1j * z
@@ -223,7 +229,8 @@ def heston_call_delta_grid(x, tau, kappa, theta, eta, rho, vs, n_nodes=600):
     A = np.exp(C[None, :] + np.outer(vs, D)) / (1j * u) * w          # (nv, nodes)
     ux = np.outer(u, x)
     # Re[e^{iux} A] = cos(ux) Re A - sin(ux) Im A
-    return 0.5 + (A.real @ np.cos(ux) - A.imag @ np.sin(ux)) / math.pi
+    return v.finite("Heston delta", 0.5 + (A.real @ np.cos(ux) - A.imag @ np.sin(ux)) / math.pi,
+                    "the characteristic function overflows at these parameters (eta, kappa, tau too large?)")
 
 
 def _heston_table2(hh, T, n, stride, v_hi, nv=17, x_half=1.0, nx=201):
@@ -277,7 +284,7 @@ def bs_discrete_hedging_constant(sigma, T, K=1.0, S0=1.0):
         return sigma ** 4 * val
 
     val, _ = integrate.quad(over_S, 0.0, T, limit=400)
-    return 0.5 * T * val
+    return float(v.finite("bs_discrete_hedging_constant", 0.5 * T * val, "S0 or K too large for double precision"))
 
 
 # ---------------------------------------------------------------- P&L
@@ -317,15 +324,16 @@ def hedge_pnl(S, K, T, n_rebalance, premium, delta="bs", sigma=None, vol=None, h
             tab, x0, dx, nv, v0g, dv = _heston_table2(heston, T, n, n // N, v_hi)
     pnl = np.empty(S.shape[1])
     _hedging.hedge_pnl(S, volarr, sig, n // N, K, T, premium, tab, x0, dx, pnl, n_threads(), nv, v0g, dv)
-    return pnl
+    return v.finite("hedge_pnl P&L", pnl, "S, K or premium too large for double precision")
 
 
 def _premium(premium, S, K, T, sigma):
-    if premium == "bs":
+    if isinstance(premium, str) and premium == "bs":
         if sigma is None:
             raise ValueError("premium='bs' needs the hedge volatility sigma")
+        sigma = v.real("sigma", sigma, 0.0, None, lo_open=True)
         return float(bs_call(1.0 * S[0, 0], K, sigma * math.sqrt(T)))
-    if premium == "mc":
+    if isinstance(premium, str) and premium == "mc":
         return float(np.mean(np.maximum(S[-1] - K, 0.0)))
     return v.real("premium", premium)
 
@@ -335,6 +343,7 @@ def pnl_vs_rebalancing(Ns, T, K, H, eta, rho, xi0, n_paths=20000, delta="bs", si
     """P&L statistics for each number of rebalancing dates N in Ns (one set of paths on a
     grid of max(Ns) steps; every N must divide max(Ns)) and the exponent of Var vs N."""
     Ns = v.array("Ns", np.atleast_1d(Ns), ndim=1, dtype=np.int64, lo=1)
+    K = v.real("K", K, 0.0, None, lo_open=True)
     n = int(Ns.max())
     bad = [int(x) for x in Ns if n % int(x)]
     if bad:
@@ -352,6 +361,7 @@ def pnl_vs_maturity(Ts, N, H, eta, rho, xi0, K=1.0, n_paths=20000, substeps=1, d
     """P&L statistics per maturity T in Ts with N rebalancing dates (N * substeps simulation
     steps per maturity) and the exponent of Var(P&L) vs T."""
     Ts = v.array("Ts", np.atleast_1d(Ts), ndim=1, lo=0.0, lo_open=True)
+    K = v.real("K", K, 0.0, None, lo_open=True)
     N = v.integer("N", N, 1, 1 << 16)
     substeps = v.integer("substeps", substeps, 1, 1 << 10)
     gen = v.rng(rng)
@@ -380,13 +390,17 @@ def gamma_pnl(S, V, K, T, sigma):
     sd = sigma * np.sqrt(tau)[:, None]
     d1 = np.log(S[:-1] / K) / sd + 0.5 * sd
     gamma_s2 = S[:-1] * np.exp(-0.5 * d1 * d1) / (math.sqrt(2 * math.pi) * sd)   # Gamma S^2
-    return 0.5 * dt * np.sum(gamma_s2 * (sigma * sigma - V[:-1]), axis=0)
+    with np.errstate(all="ignore"):
+        out = 0.5 * dt * np.sum(gamma_s2 * (sigma * sigma - V[:-1]), axis=0)
+    return v.finite("gamma_pnl", out, "S, K, V or sigma too large for double precision")
 
 
 def gamma_pnl_vs_maturity(Ts, H, eta, rho, xi0, sigma, K=1.0, n_steps=256, n_paths=20000, kappa=1, rng=None):
     """Statistics of ``gamma_pnl`` per maturity (n_steps grid per maturity) and the exponent of
     its variance in T (the variance of P&L / T then has exponent var_exponent - 2)."""
     Ts = v.array("Ts", np.atleast_1d(Ts), ndim=1, lo=0.0, lo_open=True)
+    K = v.real("K", K, 0.0, None, lo_open=True)
+    sigma = v.real("sigma", sigma, 0.0, None, lo_open=True)
     gen = v.rng(rng)
     stats = []
     for T in Ts:
@@ -398,8 +412,10 @@ def gamma_pnl_vs_maturity(Ts, H, eta, rho, xi0, sigma, K=1.0, n_steps=256, n_pat
 def _sweep(x, stats):
     var = np.array([s.var for s in stats])
     se = np.array([s.var_se for s in stats])
-    if x.size >= 2 and np.all(var > 0):
-        b, bse, _ = fit_loglog(x, var, se)
-    else:
-        b, bse = float("nan"), float("nan")
+    if x.size < 2:
+        return Sweep(x, stats, float("nan"), float("nan"))     # one point has no exponent (documented)
+    if not np.all(var > 0):
+        raise ValueError(f"Var(P&L) is zero at {x[var <= 0].tolist()}: no log-log exponent (is the hedge "
+                         "exact there, e.g. eta = 0 with sigma^2 = xi0, or the strike far from the money?)")
+    b, bse, _ = fit_loglog(x, var, se)
     return Sweep(x, stats, b, bse)

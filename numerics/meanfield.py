@@ -61,6 +61,7 @@ def _params(theta, sigma, T, n_steps):
 def simulate(x0, theta, sigma, T, n_steps, rng=None, keep_paths=False):
     """Simulate one N-particle system from the initial positions x0 (shape (N,), N >= 2)."""
     theta, sigma, T, n_steps = _params(theta, sigma, T, n_steps)
+    keep_paths = v.flag("keep_paths", keep_paths)
     x0 = v.array("x0", x0, ndim=1)
     N = x0.size
     if N < 2:
@@ -76,6 +77,7 @@ def simulate(x0, theta, sigma, T, n_steps, rng=None, keep_paths=False):
     paths = np.empty((1, n_steps + 1, N)) if keep_paths else _EMPTY3
     _meanfield.euler_batch(x0[None, :], z, theta, sigma, T / n_steps, mean, var, xT, paths, 1)
     t = np.linspace(0.0, T, n_steps + 1)
+    v.finite("meanfield.simulate empirical variance", var, "lower sigma or the spread of x0")
     return MVResult(t, mean[0], var[0], xT[0], paths[0] if keep_paths else None)
 
 
@@ -95,6 +97,7 @@ def simulate_batch(n_systems, n_particles, theta, sigma, T, n_steps, V0=0.0, rng
     var = np.empty((R, n_steps + 1))
     xT = np.empty((R, N))
     _meanfield.euler_batch(x0, z, theta, sigma, T / n_steps, mean, var, xT, _EMPTY3, n_threads())
+    v.finite("meanfield.simulate_batch empirical variance", var, "lower sigma or V0")
     return np.linspace(0.0, T, n_steps + 1), mean, var
 
 

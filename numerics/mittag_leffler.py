@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import _mittag
-from numerics._validate import array, real
+from numerics._validate import array, real, scalar_or_array
 
 __all__ = ["mittag_leffler"]
 
@@ -47,4 +47,4 @@ def mittag_leffler(z, alpha, beta=1.0):
         res = (outr + 1j * outi).reshape(shape)
     else:
         res = outr.reshape(shape)
-    return res[()] if res.ndim == 0 else res
+    return scalar_or_array(res)

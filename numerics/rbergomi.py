@@ -77,6 +77,7 @@ def _model(H, eta, rho, xi0, T):
 
 
 def _sizes(n_steps, n_paths, kappa, antithetic, min_paths=1):
+    v.flag("antithetic", antithetic)
     n_steps = v.integer("n_steps", n_steps, 1, 1 << 20)
     n_paths = v.integer("n_paths", n_paths, min_paths, None)
     kappa = v.integer("kappa", kappa, 1, 2)
@@ -102,6 +103,7 @@ def simulate_from_normals(z, zb, H, eta, rho, xi0, T, kappa=1, keep_paths=False)
     """Kernel pipeline on pre-drawn normals z (kappa+1, n, P) and zb (n, P)."""
     H, eta, rho, xi0, T = _model(H, eta, rho, xi0, T)
     kappa = v.integer("kappa", kappa, 1, 2)
+    keep_paths = v.flag("keep_paths", keep_paths)
     zb = v.array("zb", zb, ndim=2)
     n, P = zb.shape
     z = v.array("z", z, shape=(kappa + 1, n, P))
@@ -111,6 +113,7 @@ def simulate_from_normals(z, zb, H, eta, rho, xi0, T, kappa=1, keep_paths=False)
     out = _outputs(n, P, keep_paths)
     _rbergomi.simulate_normals(z, zb, L, g, scale, sxi, e2, eta, rho, T / n, *out, n_threads())
     logs_T, intv, inta, V, logS = out
+    _check_paths(logs_T, intv, eta, xi0)
     return Paths(t, logs_T, intv, inta, V if keep_paths else None, logS if keep_paths else None)
 
 
@@ -137,6 +140,7 @@ def simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antitheti
     kernel, block by block (``pathblock_normals`` gives the same numbers as arrays)."""
     H, eta, rho, xi0, T = _model(H, eta, rho, xi0, T)
     n_steps, n_paths, kappa = _sizes(n_steps, n_paths, kappa, antithetic)
+    keep_paths = v.flag("keep_paths", keep_paths)
     nt = n_threads()
     per_path = 8 * 4 + (16 * (n_steps + 1) if keep_paths else 0)
     scratch = nt * 8 * _rbergomi.PBLOCK * (kappa + 3) * n_steps
@@ -147,7 +151,15 @@ def simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antitheti
     logs_T, intv, inta, V, logS = _outputs(n_steps, n_paths, keep_paths)
     _rbergomi.simulate_seeded(seed, n_steps, L, g, scale, sxi, e2, eta, rho, T / n_steps, antithetic,
                               logs_T, intv, inta, V, logS, nt)
+    _check_paths(logs_T, intv, eta, xi0)
     return Paths(t, logs_T, intv, inta, V if keep_paths else None, logS if keep_paths else None, antithetic)
+
+
+def _check_paths(logs_T, intv, eta, xi0):
+    """Refuse paths whose variance overflowed (a ValueError naming the inputs, not NaN prices)."""
+    if not (np.all(np.isfinite(intv)) and np.all(np.isfinite(logs_T))):
+        raise ValueError(f"the simulated variance leaves the double range at eta = {eta!r}, xi0 = {xi0!r}: "
+                         "lower eta, xi0 or T")
 
 
 def _warn_no_iv(K, total_sd):
@@ -291,10 +303,12 @@ def atm_skew(Ts, H, eta, rho, xi0, n_steps=50, n_paths=20000, kappa=1, antitheti
     for j, T in enumerate(Ts):
         p = simulate(H, eta, rho, xi0, float(T), n_steps, n_paths, kappa, gen, antithetic)
         out[:, j] = _skew_one(p, float(rho), float(T), antithetic)
+    v.finite("atm_skew", out, "the at-the-money implied vol is not determined at these maturities "
+             "(T too large or too small for the price to resolve it)")
     return Skew(Ts, out[0], out[1], out[2])
 
 
-def fit_power_law(Ts, skew, se):
+def fit_power_law(Ts, skew, se=None):
     """|skew| ~ A T^beta: weighted log-log fit -> ``numerics.estimators.PowerLawFit``."""
     skew = v.array("skew", skew, ndim=1)
     if np.any(skew == 0.0):

@@ -28,6 +28,10 @@ __all__ = ["historical_var_cvar", "historical_se", "gaussian_var", "gaussian_cva
            "pareto_cvar", "pareto_sample", "entropic_risk", "gaussian_entropic"]
 
 
+def _out(name, value):
+    return v.finite(name, value, "the inputs are too large for double precision")
+
+
 def _alpha(alpha):
     return v.real("alpha", alpha, 0.0, 1.0, lo_open=True, hi_open=True)
 
@@ -76,7 +80,7 @@ def gaussian_var(mu, sigma, alpha=0.99):
     mu = v.real("mu", mu)
     sigma = v.real("sigma", sigma, 0.0, None, lo_open=True)
     alpha = _alpha(alpha)
-    return mu + sigma * float(ndtri(alpha))
+    return _out("gaussian_var", mu + sigma * float(ndtri(alpha)))
 
 
 def gaussian_cvar(mu, sigma, alpha=0.99):
@@ -84,7 +88,7 @@ def gaussian_cvar(mu, sigma, alpha=0.99):
     sigma = v.real("sigma", sigma, 0.0, None, lo_open=True)
     alpha = _alpha(alpha)
     z = float(ndtri(alpha))
-    return mu + sigma * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi) / (1.0 - alpha)
+    return _out("gaussian_cvar", mu + sigma * math.exp(-0.5 * z * z) / math.sqrt(2 * math.pi) / (1.0 - alpha))
 
 
 def _pareto_args(x_m, xi, alpha):
@@ -95,12 +99,12 @@ def _pareto_args(x_m, xi, alpha):
 
 def pareto_var(x_m, xi, alpha=0.99):
     x_m, xi, alpha = _pareto_args(x_m, xi, alpha)
-    return x_m * (1.0 - alpha) ** (-xi)
+    return _out("pareto_var", x_m * (1.0 - alpha) ** (-xi))
 
 
 def pareto_cvar(x_m, xi, alpha=0.99):
     x_m, xi, alpha = _pareto_args(x_m, xi, alpha)
-    return x_m * (1.0 - alpha) ** (-xi) / (1.0 - xi)
+    return _out("pareto_cvar", x_m * (1.0 - alpha) ** (-xi) / (1.0 - xi))
 
 
 def pareto_sample(x_m, xi, size, rng=None):
@@ -109,7 +113,7 @@ def pareto_sample(x_m, xi, size, rng=None):
     size = v.integer("size", size, 1, None)
     v.memory_budget(f"pareto_sample(size={size})", 8 * size)
     u = v.rng(rng).random(size)
-    return x_m * (1.0 - u) ** (-xi)
+    return _out("pareto_sample", x_m * (1.0 - u) ** (-xi))
 
 
 def entropic_risk(losses, theta):
@@ -125,11 +129,11 @@ def entropic_risk(losses, theta):
     # Var(e^{theta L}) / (E e^{theta L})^2 estimated as N * sum w^2 - 1
     rel_var = max(N * float(np.sum(w * w)) - 1.0, 0.0)
     se = math.sqrt(rel_var / N) / theta
-    return value, se
+    return _out("entropic_risk", value), _out("entropic_risk standard error", se)
 
 
 def gaussian_entropic(mu, sigma, theta):
     mu = v.real("mu", mu)
     sigma = v.real("sigma", sigma, 0.0, None)
     theta = v.real("theta", theta, 0.0, None, lo_open=True)
-    return mu + 0.5 * theta * sigma * sigma
+    return _out("gaussian_entropic", mu + 0.5 * theta * sigma * sigma)

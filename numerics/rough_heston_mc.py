@@ -39,7 +39,7 @@ import numpy as np
 from numerics import _rough_heston_mc, rough_heston_mc_ref
 from numerics import _validate as v
 from numerics._bs_mc_helpers import bs_call, bs_vega_sd, implied_total_sd, n_threads, normals
-from numerics.rbergomi import Paths, _check_european, _mixing_inputs, _prices
+from numerics.rbergomi import Paths, _check_european, _check_paths, _mixing_inputs, _prices
 
 __all__ = ["lift", "ivi_lift", "simulate", "simulate_from_normals", "simulate_ivi_from_normals", "european"]
 
@@ -115,6 +115,7 @@ def simulate_from_normals(zw, zb, H, kappa, theta, eta, rho, V0, T, m=20, keep_p
     V = np.empty((n + 1, P)) if keep_paths else _EMPTY2
     _rough_heston_mc.simulate(zw, zb, _EMPTY2 if zi is None else zi, a1, a2, c, g, V0, kappa, theta, eta, rho,
                               h, logs_T, intv, inta, V, n_threads())
+    _check_paths(logs_T, intv, eta, V0)
     return Paths(np.linspace(0.0, T, n + 1), logs_T, intv, inta, V if keep_paths else None)
 
 
@@ -141,6 +142,7 @@ def simulate_ivi_from_normals(zn, zu, zb, H, kappa, theta, eta, rho, V0, T, m=20
     logs_T, intv, inta = np.empty(P), np.empty(P), np.empty(P)
     _rough_heston_mc.simulate_ivi(zn, zu, zb, G, c, g, 1.0 + kappa * W0, eta * W0, kappa, eta, rho, h,
                                   logs_T, intv, inta, n_threads())
+    _check_paths(logs_T, intv, eta, V0)
     return Paths(np.linspace(0.0, T, n + 1), logs_T, intv, inta, None)
 
 
@@ -148,8 +150,10 @@ def simulate(H, kappa, theta, eta, rho, V0, T, n_steps, n_paths, m=20, rng=None,
              keep_paths=False, scheme="ivi"):
     """Simulate paths; scheme "ivi" (integrated variance by inverse-Gaussian steps, default),
     "hybrid" (Euler lift with an exact latest step) or "euler" (Euler lift only)."""
-    if scheme not in ("ivi", "hybrid", "euler"):
+    if not (isinstance(scheme, str) and scheme in ("ivi", "hybrid", "euler")):
         raise ValueError(f"scheme must be 'ivi', 'hybrid' or 'euler', got {scheme!r}")
+    antithetic = v.flag("antithetic", antithetic)
+    keep_paths = v.flag("keep_paths", keep_paths)
     if scheme == "ivi" and keep_paths:
         raise ValueError("keep_paths needs scheme 'euler' or 'hybrid': the iVi scheme simulates the "
                          "integrated variance, not V on the grid")

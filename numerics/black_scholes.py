@@ -66,7 +66,41 @@ def _prep(S, K, T, r, q, last, last_name, last_lo, kind):
 
 
 def greeks(S, K, T, sigma, r=0.0, q=0.0, kind="call"):
-    """Dict of arrays: price, delta (dV/dS), gamma (d2V/dS2), vega (dV/dsigma)."""
+    """Black-Scholes price and Greeks (inputs broadcast against each other).
+
+    Parameters
+    ----------
+    S : float or array_like
+        Spot price (currency), > 0.
+    K : float or array_like
+        Strike (currency), > 0.
+    T : float or array_like
+        Time to maturity in years, in (0, 1000].
+    sigma : float or array_like
+        Volatility (per sqrt(year)), in [0, 50].
+    r, q : float or array_like
+        Continuously compounded interest rate and dividend yield (per year), in [-1, 1].
+    kind : {"call", "put"} or array_like of them
+
+    Returns
+    -------
+    dict
+        ``price`` (currency), ``delta`` (dV/dS, dimensionless), ``gamma`` (d2V/dS2, per
+        currency), ``vega`` (dV/dsigma, currency per unit volatility): floats for scalar
+        inputs, arrays of the broadcast shape otherwise.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, its range and the value (NaN, inf, strings, booleans, out of range).
+
+    Examples
+    --------
+    >>> from numerics import black_scholes as bs
+    >>> g = bs.greeks(100.0, 100.0, 1.0, 0.2)
+    >>> round(g["price"], 6), round(g["delta"], 6)
+    (7.965567, 0.539828)
+    """
     shape, S, K, T, r, q, sigma, F, df, is_call = _prep(S, K, T, r, q, sigma, "sigma", 0.0, kind)
     if np.any(sigma > 50.0):
         raise ValueError(f"sigma entries must be in [0.0, 50.0], got {sigma.max()!r}")
@@ -80,12 +114,73 @@ def greeks(S, K, T, sigma, r=0.0, q=0.0, kind="call"):
 
 
 def price(S, K, T, sigma, r=0.0, q=0.0, kind="call"):
-    """Black-Scholes price(s)."""
+    """Black-Scholes price(s) (inputs broadcast against each other).
+
+    Parameters
+    ----------
+    S : float or array_like
+        Spot price (currency), > 0.
+    K : float or array_like
+        Strike (currency), > 0.
+    T : float or array_like
+        Time to maturity in years, in (0, 1000].
+    sigma : float or array_like
+        Volatility (per sqrt(year)), in [0, 50].
+    r, q : float or array_like
+        Continuously compounded interest rate and dividend yield (per year), in [-1, 1].
+    kind : {"call", "put"} or array_like of them
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Price in the currency of S and K; a float for scalar inputs.
+
+    Examples
+    --------
+    >>> from numerics import black_scholes as bs
+    >>> round(bs.price(100.0, 100.0, 1.0, 0.2), 6)
+    7.965567
+    >>> bs.price(100.0, [90.0, 110.0], 1.0, 0.2, kind="put").round(4).tolist()
+    [3.5891, 14.292]
+    """
     return greeks(S, K, T, sigma, r, q, kind)["price"]
 
 
 def implied_vol(price, S, K, T, r=0.0, q=0.0, kind="call", return_codes=False, threads=0):
-    """Implied volatility; NaN with a reason code outside the no-arbitrage bounds (see module doc)."""
+    """Implied volatility; NaN with a reason code outside the no-arbitrage bounds.
+
+    Parameters
+    ----------
+    price : float or array_like
+        Option price (currency), >= 0.
+    S : float or array_like
+        Spot price (currency), > 0.
+    K : float or array_like
+        Strike (currency), > 0.
+    T : float or array_like
+        Time to maturity in years, in (0, 1000].
+    r, q : float or array_like
+        Continuously compounded interest rate and dividend yield (per year), in [-1, 1].
+    kind : {"call", "put"} or array_like of them
+    return_codes : bool
+        Also return the reason codes (``IV_OK`` ... ``IV_TIME_VALUE_UNRESOLVED``, module doc).
+    threads : int
+        Kernel threads, in [0, 256]; 0 chooses automatically; capped at the cores available.
+        The result does not depend on it.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Volatility (per sqrt(year)); with ``return_codes`` a pair (vol, code).
+
+    Examples
+    --------
+    >>> from numerics import black_scholes as bs
+    >>> round(bs.implied_vol(7.965567455405804, 100.0, 100.0, 1.0), 12)
+    0.2
+    >>> bs.implied_vol(150.0, 100.0, 100.0, 1.0, return_codes=True)   # above the upper bound S
+    (nan, 2)
+    """
     threads = _threads(threads)
     return_codes = flag("return_codes", return_codes)
     shape, S, K, T, r, q, p, F, df, is_call = _prep(S, K, T, r, q, price, "price", 0.0, kind)

@@ -1,20 +1,25 @@
 """rBergomi Monte Carlo (hybrid scheme): paths, European prices, implied vols, ATM skew.
 
-Model (forward measure, zero rates, S_0 = 1):
-  V_t = xi_0 exp(eta Y_t - eta^2 t^(2H) / 2),  Y_t = sqrt(2H) int_0^t (t-s)^(H-1/2) dW_s,
+Model (forward measure, zero rates; paths on S_0 = 1, prices on any spot S0):
+  V_t = xi0 exp(eta Y_t - eta^2 t^(2H) / 2),  Y_t = sqrt(2H) int_0^t (t-s)^(H-1/2) dW_s,
   dS_t / S_t = sqrt(V_t) (rho dW_t + sqrt(1 - rho^2) dB_t).
+
+Naming: rBergomi is parametrised by its (flat) forward variance curve, ``xi0`` (per year);
+rough Heston by its spot variance ``V0`` (``rough_heston``, ``rough_heston_mc``).  Times
+are in years, H is dimensionless, eta is per year^H.
 
 Public API:
 * ``simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antithetic=False,
   keep_paths=False)`` -> ``Paths`` (logS_T, intV, intA and optionally V, logS on the grid).
   With antithetic=True the second half of the paths uses the negated normals of the first.
 * ``european(K, T, H, eta, rho, xi0, n_steps=..., n_paths=..., estimator="mixing"|"plain",
-  ...)`` -> ``Prices`` (call prices, standard errors, implied vols and their SEs).
+  ..., S0=1.0)`` -> ``Prices`` (call prices, standard errors, implied vols and their SEs).
   "plain": payoff of S_T.  "mixing": E[BS(S_0 e^{rho intA - rho^2 intV / 2}, K,
   (1 - rho^2) intV)], the Black-Scholes price given the variance path (Romano-Touzi).
 * ``atm_skew(Ts, H, eta, rho, xi0, n_steps=..., n_paths=...)`` -> ``Skew`` (d sigma / d k at
   k = 0 per maturity with SEs, mixing estimator with a pathwise strike derivative), and
-  ``fit_power_law(Ts, skew, se)`` -> (exponent, se, prefactor).
+  ``fit_power_law(Ts, skew, se)`` -> ``numerics.estimators.PowerLawFit`` (the one fit type;
+  unpacking it as the old (exponent, se, prefactor) tuple still works, with a DeprecationWarning).
 """
 from __future__ import annotations
 
@@ -39,6 +44,20 @@ _EMPTY2 = np.empty((0, 0))
 
 @dataclasses.dataclass
 class Paths:
+    """Simulated rBergomi (or rough Heston) paths on S_0 = 1.
+
+    Attributes
+    ----------
+    t : numpy.ndarray
+        Time grid (years).
+    logS_T : numpy.ndarray, shape (P,)
+        log S_T.
+    intV, intA : numpy.ndarray, shape (P,)
+        int_0^T V_t dt (variance x years) and int_0^T sqrt(V_t) dW_t.
+    V, logS : numpy.ndarray, shape (n+1, P), optional
+        Time-major paths (``keep_paths=True``).
+    antithetic : bool
+    """
     t: np.ndarray
     logS_T: np.ndarray
     intV: np.ndarray
@@ -50,6 +69,21 @@ class Paths:
 
 @dataclasses.dataclass
 class Prices:
+    """Monte Carlo call prices (``european``).
+
+    Attributes
+    ----------
+    K : numpy.ndarray
+        Strikes (currency of S0).
+    T : float
+        Maturity (years).
+    price, se : numpy.ndarray
+        Prices and standard errors (currency of S0).
+    iv, iv_se : numpy.ndarray
+        Implied volatilities (per sqrt(year)) and their standard errors; NaN (with a
+        RuntimeWarning) where the price admits no implied vol.
+    estimator : str
+    """
     K: np.ndarray
     T: float
     price: np.ndarray
@@ -61,6 +95,17 @@ class Prices:
 
 @dataclasses.dataclass
 class Skew:
+    """ATM implied-volatility skew per maturity (``atm_skew``).
+
+    Attributes
+    ----------
+    T : numpy.ndarray
+        Maturities (years).
+    skew, se : numpy.ndarray
+        d sigma_imp / d log K at the money (per unit log-moneyness) and standard errors.
+    atm_vol : numpy.ndarray
+        At-the-money implied volatility (per sqrt(year)).
+    """
     T: np.ndarray
     skew: np.ndarray      # d sigma_imp / d log K at the money (negative for rho < 0)
     se: np.ndarray
@@ -100,7 +145,41 @@ def _outputs(n, P, keep_paths):
 
 
 def simulate_from_normals(z, zb, H, eta, rho, xi0, T, kappa=1, keep_paths=False):
-    """Kernel pipeline on pre-drawn normals z (kappa+1, n, P) and zb (n, P)."""
+    """The rBergomi kernel pipeline on pre-drawn normals.
+
+    Parameters
+    ----------
+    z : array_like, shape (kappa+1, n, P)
+        Normals driving the volatility (hybrid scheme's Gaussian vector per step).
+    zb : array_like, shape (n, P)
+        Normals of the independent Brownian motion B.
+    H : float
+        Hurst exponent, in (0, 1).
+    eta : float
+        Vol-of-vol (per year^H), >= 0.
+    rho : float
+        Spot-vol correlation, in [-1, 1].
+    xi0 : float
+        Flat forward variance (per year), > 0 (rBergomi's parameter; ``xi0`` throughout).
+    T : float
+        Maturity (years), > 0.
+    kappa : {1, 2}
+    keep_paths : bool
+
+    Returns
+    -------
+    Paths
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics import rbergomi
+    >>> g = np.random.default_rng(1)
+    >>> p = rbergomi.simulate_from_normals(g.standard_normal((2, 8, 4)), g.standard_normal((8, 4)),
+    ...                                    0.1, 1.5, -0.7, 0.04, 1.0)
+    >>> p.logS_T.shape
+    (4,)
+    """
     H, eta, rho, xi0, T = _model(H, eta, rho, xi0, T)
     kappa = v.integer("kappa", kappa, 1, 2)
     keep_paths = v.flag("keep_paths", keep_paths)
@@ -118,11 +197,32 @@ def simulate_from_normals(z, zb, H, eta, rho, xi0, T, kappa=1, keep_paths=False)
 
 
 def pathblock_normals(seed, kappa, n_steps, n_paths, antithetic=False):
-    """The normals ``simulate`` draws from a 64-bit seed, as arrays (z (kappa+1, n, P), zb (n, P)).
+    """The normals ``simulate`` draws from a 64-bit seed, as arrays.
 
     ``simulate(..., rng=gen)`` uses seed = ``seed_of(gen)``: path block b (of _rbergomi.PBLOCK
     paths, among the first n_paths / 2 with antithetic) is stream (seed, b) of numerics._rng
-    laid out (kappa+2, n, width); antithetic paths n_paths / 2 + p use the negated draws."""
+    laid out (kappa+2, n, width); antithetic paths n_paths / 2 + p use the negated draws.
+
+    Parameters
+    ----------
+    seed : int
+        In [0, 2^64).
+    kappa : {1, 2}
+    n_steps, n_paths : int
+    antithetic : bool
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        z (kappa+1, n_steps, n_paths) and zb (n_steps, n_paths).
+
+    Examples
+    --------
+    >>> from numerics import rbergomi
+    >>> z, zb = rbergomi.pathblock_normals(7, 1, 8, 4)
+    >>> z.shape, zb.shape
+    ((2, 8, 4), (8, 4))
+    """
     kappa = v.integer("kappa", kappa, 1, 2)
     n_steps, n_paths, kappa = _sizes(n_steps, n_paths, kappa, antithetic)
     seed = v.integer("seed", seed, 0, (1 << 64) - 1)
@@ -136,8 +236,45 @@ def pathblock_normals(seed, kappa, n_steps, n_paths, antithetic=False):
 
 
 def simulate(H, eta, rho, xi0, T, n_steps, n_paths, kappa=1, rng=None, antithetic=False, keep_paths=False):
-    """Simulate rBergomi paths; see the module docstring.  The normals are drawn inside the
-    kernel, block by block (``pathblock_normals`` gives the same numbers as arrays)."""
+    """Simulate rBergomi paths (hybrid scheme; normals drawn inside the kernel block by block).
+
+    Model (forward measure, zero rates, S_0 = 1): V_t = xi0 exp(eta Y_t - eta^2 t^(2H) / 2),
+    dS_t / S_t = sqrt(V_t) (rho dW_t + sqrt(1 - rho^2) dB_t).
+
+    Parameters
+    ----------
+    H : float
+        Hurst exponent, in (0, 1).
+    eta : float
+        Vol-of-vol (per year^H), >= 0.
+    rho : float
+        Spot-vol correlation, in [-1, 1].
+    xi0 : float
+        Flat forward variance (per year), > 0 (rBergomi's parameter; ``xi0`` throughout).
+    T : float
+        Maturity (years), > 0.
+    n_steps : int
+        Time steps, in [1, 2^20].
+    n_paths : int
+        Paths (even with antithetic); n_paths * n_steps^2 / 2 must stay under the work limit.
+    kappa : {1, 2}
+    rng : int, numpy.random.Generator or None
+    antithetic : bool
+        Second half of the paths uses the negated normals of the first.
+    keep_paths : bool
+        Also keep V and log S on the grid.
+
+    Returns
+    -------
+    Paths
+
+    Examples
+    --------
+    >>> from numerics import rbergomi
+    >>> p = rbergomi.simulate(0.1, 1.5, -0.7, 0.04, 1.0, 16, 1000, rng=1)
+    >>> bool(abs(p.intV.mean() - 0.04) < 0.01)        # E int_0^1 V dt = xi0
+    True
+    """
     H, eta, rho, xi0, T = _model(H, eta, rho, xi0, T)
     n_steps, n_paths, kappa = _sizes(n_steps, n_paths, kappa, antithetic)
     keep_paths = v.flag("keep_paths", keep_paths)
@@ -295,7 +432,38 @@ def _skew_one(p, rho, T, antithetic):
 
 
 def atm_skew(Ts, H, eta, rho, xi0, n_steps=50, n_paths=20000, kappa=1, antithetic=True, rng=None):
-    """ATM implied-vol skew per maturity (each maturity simulated on its own n_steps grid)."""
+    """ATM implied-vol skew d sigma / d log K per maturity (mixing estimator, pathwise strike derivative).
+
+    Each maturity is simulated on its own grid of n_steps steps.
+
+    Parameters
+    ----------
+    Ts : float or array_like
+        Maturities (years), > 0.
+    H : float
+        Hurst exponent, in (0, 1).
+    eta : float
+        Vol-of-vol (per year^H), >= 0.
+    rho : float
+        Spot-vol correlation, in [-1, 1].
+    xi0 : float
+        Flat forward variance (per year), > 0 (rBergomi's parameter; ``xi0`` throughout).
+    n_steps, n_paths : int
+    kappa : {1, 2}
+    antithetic : bool
+    rng : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    Skew
+
+    Examples
+    --------
+    >>> from numerics import rbergomi
+    >>> s = rbergomi.atm_skew([0.01, 0.1], 0.1, 1.5, -0.7, 0.04, n_steps=20, n_paths=4000, rng=1)
+    >>> bool(s.skew[0] < s.skew[1] < 0.0)      # negative, steeper at short maturity
+    True
+    """
     Ts = v.array("Ts", np.atleast_1d(Ts), ndim=1, lo=0.0, lo_open=True)
     _sizes(n_steps, n_paths, kappa, antithetic, min_paths=4 if antithetic else 2)
     gen = v.rng(rng)
@@ -309,7 +477,32 @@ def atm_skew(Ts, H, eta, rho, xi0, n_steps=50, n_paths=20000, kappa=1, antitheti
 
 
 def fit_power_law(Ts, skew, se=None):
-    """|skew| ~ A T^beta: weighted log-log fit -> ``numerics.estimators.PowerLawFit``."""
+    """|skew| ~ A T^beta: weighted log-log fit of a skew term structure.
+
+    Parameters
+    ----------
+    Ts : array_like
+        Maturities (years), > 0.
+    skew : array_like
+        Skews (non-zero); |skew| is fitted.
+    se : array_like, optional
+        Standard errors of the skews (weights); omitted: ordinary least squares.
+
+    Returns
+    -------
+    numerics.estimators.PowerLawFit
+        The same result type as ``numerics.estimators.fit_power_law``: ``exponent`` (beta),
+        ``exponent_se``, ``prefactor`` (A) ...
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics import rbergomi
+    >>> Ts = np.array([0.01, 0.02, 0.05, 0.1])
+    >>> fit = rbergomi.fit_power_law(Ts, -0.2 * Ts ** -0.4, 0.01 * Ts ** -0.4)
+    >>> round(fit.exponent, 10), round(fit.prefactor, 10)
+    (-0.4, 0.2)
+    """
     skew = v.array("skew", skew, ndim=1)
     if np.any(skew == 0.0):
         raise ValueError(f"skew must be non-zero at every maturity (|skew| is fitted in log scale), got {skew.tolist()}")

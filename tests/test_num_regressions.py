@@ -184,3 +184,20 @@ def test_misbehaving_call_raises_a_clear_value_error(results, cid, expr, pattern
 def test_case_ids_are_unique():
     ids = [c[0] for c in CASES]
     assert len(ids) == len(set(ids))
+
+
+def test_kernel_caps_the_thread_team():
+    """Defence in depth: the private kernel itself caps an absurd thread count (it crashed)."""
+    code = _PRELUDE + textwrap.dedent("""
+    from numerics import _bs
+    n = 10
+    out, code = np.empty(n), np.empty(n, dtype=np.int32)
+    one = np.ones(n)
+    _bs.implied_vol(np.full(n, 8.0), 100.0 * one, 100.0 * one, one, one, np.ones(n, dtype=np.int32), out, code, 100000)
+    print(repr(float(out[0])), int(code[0]))
+    """)
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-1000:]}"
+    vol, rc = proc.stdout.split()
+    assert rc == "0" and 0.19 < float(vol) < 0.21

@@ -23,6 +23,7 @@ from scipy.special.cython_special cimport erfcx, ndtri
 cdef double SQRT2 = 1.4142135623730951
 cdef double INV_SQRT2PI = 0.3989422804014327
 cdef double S_MAX = 60.0
+cdef int MAX_THREADS = 64      # kernel-side cap on an OpenMP team (the public module caps at the cores)
 
 
 cdef inline double _Phi(double y) noexcept nogil:
@@ -214,6 +215,8 @@ def implied_vol(const double[::1] price, const double[::1] F, const double[::1] 
                 double[::1] out, int[::1] code, int threads=0):
     cdef Py_ssize_t n = price.shape[0], i
     cdef int nt = threads if threads > 0 else (2 if n >= 20000 else 1)   # >= ~5 ms of work
+    if nt > MAX_THREADS:      # the public wrapper refuses more; an OpenMP team of 1e5 crashes
+        nt = MAX_THREADS
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static"):
             out[i] = _iv_one(price[i], F[i], K[i], T[i], df[i], is_call[i], &code[i])
@@ -252,6 +255,8 @@ def price_greeks(const double[::1] F, const double[::1] K, const double[::1] T,
                  double[:, ::1] out, int threads=0):
     cdef Py_ssize_t n = F.shape[0], i
     cdef int nt = threads if threads > 0 else (2 if n >= 50000 else 1)
+    if nt > MAX_THREADS:
+        nt = MAX_THREADS
     with nogil:
         for i in prange(n, num_threads=nt, schedule="static"):
             _price_one(F[i], K[i], T[i], sigma[i], df[i], is_call[i], &out[i, 0])

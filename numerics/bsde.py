@@ -37,6 +37,31 @@ _TERMINALS = ("linear", "quadratic", "call", "exp")
 
 @dataclasses.dataclass(frozen=True)
 class LinearBSDE:
+    """A linear BSDE with constant coefficients (validated on construction).
+
+    -dY_t = (a Y_t + b Z_t + c) dt - Z_t dW_t, Y_T = g(X_T), X_t = x0 + mu t + sigma W_t.
+
+    Parameters
+    ----------
+    a, b, c : float
+        Coefficients (a per year, b per sqrt(year), c in units of Y per year).
+    T : float
+        Horizon (years), > 0.
+    x0, mu : float
+        Start and drift (per year) of X.
+    sigma : float
+        Volatility of X (per sqrt(year)), > 0.
+    terminal : {"linear", "quadratic", "call", "exp"}
+        g(x) = x, x^2, (x - k)^+ or exp(lam x).
+    k, lam : float
+        Strike of "call", rate of "exp".
+
+    Examples
+    --------
+    >>> from numerics.bsde import LinearBSDE
+    >>> LinearBSDE(a=0.1, b=0.2, c=0.0, T=1.0).terminal
+    'quadratic'
+    """
     a: float
     b: float
     c: float
@@ -68,6 +93,14 @@ class LinearBSDE:
 
 @dataclasses.dataclass
 class BSDEResult:
+    """Least-squares Monte Carlo solution (``solve_lsmc``).
+
+    Attributes
+    ----------
+    Y0, Y0_se, Z0, Z0_se : float
+        Y_0 and Z_0 with standard errors over the independent batches.
+    n_steps, n_paths : int
+    """
     Y0: float
     Y0_se: float
     Z0: float
@@ -82,9 +115,45 @@ def _growth(a, T):
 
 
 def closed_form(p):
-    """(Y_0, Z_0) of the linear BSDE in closed form."""
+    """(Y_0, Z_0) of the linear BSDE in closed form.
+
+    Parameters
+    ----------
+    p : LinearBSDE
+
+    Returns
+    -------
+    (float, float)
+
+    Raises
+    ------
+    ValueError
+        When the solution leaves the double range (naming a * T, lam, sigma, x0).
+
+    Examples
+    --------
+    >>> from numerics.bsde import LinearBSDE, closed_form
+    >>> closed_form(LinearBSDE(a=0.0, b=0.0, c=0.0, T=1.0, terminal="linear", x0=2.0))
+    (2.0, 1.0)
+    """
     if not isinstance(p, LinearBSDE):
         raise ValueError(f"expected a LinearBSDE, got {p!r}")
+    try:
+        y0, z0 = _closed_form(p)
+    except OverflowError:
+        y0 = z0 = math.inf
+    v.finite("closed_form Y_0, Z_0", np.array([y0, z0]), _overflow_hint(p))
+    return y0, z0
+
+
+def _overflow_hint(p):
+    what = f"a * T = {p.a * p.T!r}"
+    if p.terminal == "exp":
+        what += f", lam = {p.lam!r}, sigma = {p.sigma!r}, x0 = {p.x0!r}"
+    return f"lower {what}"
+
+
+def _closed_form(p):
     m = p.x0 + (p.mu + p.sigma * p.b) * p.T
     s = p.sigma * math.sqrt(p.T)
     if p.terminal == "linear":
@@ -103,8 +172,30 @@ def closed_form(p):
 
 
 def scheme_target_quadratic(p, n_steps):
-    """(Y_0, Z_0) of the backward Euler scheme with exact conditional expectations, for
-    g = x^2 or g = x (the solution stays a polynomial of degree <= 2 in x)."""
+    """(Y_0, Z_0) of the backward Euler scheme with exact conditional expectations.
+
+    For g = x^2 or g = x the solution stays a polynomial of degree <= 2 in x, so the scheme's
+    value is exact: it separates the O(h) discretisation bias from Monte Carlo error.
+
+    Parameters
+    ----------
+    p : LinearBSDE
+        With terminal "quadratic" or "linear".
+    n_steps : int
+        >= 1, with a T / n_steps < 1.
+
+    Returns
+    -------
+    (float, float)
+
+    Examples
+    --------
+    >>> from numerics.bsde import LinearBSDE, closed_form, scheme_target_quadratic
+    >>> p = LinearBSDE(a=0.1, b=0.2, c=0.1, T=1.0)
+    >>> y, z = scheme_target_quadratic(p, 1000)
+    >>> abs(y - closed_form(p)[0]) < 1e-3
+    True
+    """
     if not isinstance(p, LinearBSDE) or p.terminal not in ("quadratic", "linear"):
         raise ValueError("scheme_target_quadratic needs a LinearBSDE with terminal 'quadratic' or 'linear'")
     n = v.integer("n_steps", n_steps, 1, None)
@@ -120,7 +211,9 @@ def scheme_target_quadratic(p, n_steps):
         q = 1.0 - p.a * h
         z = z1 * p.x0 + z0
         al, be, ga = e2 / q, (e1 + h * p.b * z1) / q, (e0 + h * (p.b * z0 + p.c)) / q
-    return al * p.x0 ** 2 + be * p.x0 + ga, z
+    y0 = al * p.x0 ** 2 + be * p.x0 + ga
+    v.finite("scheme_target_quadratic Y_0, Z_0", np.array([y0, z]), _overflow_hint(p))
+    return y0, z
 
 
 def _lsmc_once(p, n, P, degree, gen):
@@ -146,7 +239,38 @@ def _lsmc_once(p, n, P, degree, gen):
 
 
 def solve_lsmc(p, n_steps, n_paths, degree=2, n_batches=10, rng=None):
-    """Least-squares Monte Carlo solution; mean and standard error over independent batches."""
+    """Least-squares Monte Carlo solution (Gobet-Lemor-Warin); mean and standard error over batches.
+
+    Parameters
+    ----------
+    p : LinearBSDE
+    n_steps : int
+        In [1, 2^16], with a T / n_steps < 1.
+    n_paths : int
+        Paths per batch, >= 10.
+    degree : int
+        Polynomial degree of the regressions, in [0, 8].
+    n_batches : int
+        Independent batches, in [2, 1000].
+    rng : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    BSDEResult
+
+    Raises
+    ------
+    ValueError
+        Bad input, over the memory or work limit, or an overflowing solution.
+
+    Examples
+    --------
+    >>> from numerics.bsde import LinearBSDE, closed_form, solve_lsmc
+    >>> p = LinearBSDE(a=0.1, b=0.2, c=0.1, T=1.0)
+    >>> r = solve_lsmc(p, 10, 2000, rng=1)
+    >>> abs(r.Y0 - closed_form(p)[0]) < 0.05
+    True
+    """
     if not isinstance(p, LinearBSDE):
         raise ValueError(f"expected a LinearBSDE, got {p!r}")
     n = v.integer("n_steps", n_steps, 1, 1 << 16)
@@ -156,8 +280,12 @@ def solve_lsmc(p, n_steps, n_paths, degree=2, n_batches=10, rng=None):
     if p.a * p.T / n >= 1.0:
         raise ValueError(f"a * T / n_steps must be < 1 for the implicit step, got {p.a * p.T / n!r}")
     v.memory_budget(f"solve_lsmc(n_steps={n}, n_paths={P})", 8 * 5 * (n + 1) * P)
+    v.work_budget(f"solve_lsmc(n_steps={n}, n_paths={P}, degree={degree}, n_batches={nb})",
+                  float(nb) * n * P * (degree + 2) ** 2, "n_batches n_steps n_paths (degree + 2)^2")
     gen = v.rng(rng)
-    res = np.array([_lsmc_once(p, n, P, degree, gen) for _ in range(nb)])
+    with np.errstate(over="ignore", invalid="ignore"):
+        res = np.array([_lsmc_once(p, n, P, degree, gen) for _ in range(nb)])
+    v.finite("solve_lsmc Y_0, Z_0", res, _overflow_hint(p))
     m = res.mean(axis=0)
     se = res.std(axis=0, ddof=1) / math.sqrt(nb)
     return BSDEResult(float(m[0]), float(se[0]), float(m[1]), float(se[1]), n, P)

@@ -35,6 +35,19 @@ __all__ = ["Clusters", "ml_delays", "simulate_clusters"]
 
 @dataclasses.dataclass
 class Clusters:
+    """Events of a Hawkes process grown cluster by cluster (``simulate_clusters``).
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Event times (immigrants included), in the time unit of t_max.
+    cluster : numpy.ndarray
+        Index of the immigrant each event descends from.
+    generation : numpy.ndarray
+        0 for immigrants.
+    n_clusters : int
+    t_max : float
+    """
     times: np.ndarray        # event times (immigrants included)
     cluster: np.ndarray      # index of the immigrant each event descends from
     generation: np.ndarray   # 0 for immigrants
@@ -50,7 +63,27 @@ def _stable(alpha, size, gen):
 
 
 def ml_delays(alpha, size, rng=None):
-    """Samples of the Mittag-Leffler distribution, Laplace transform 1 / (1 + z^alpha)."""
+    """Samples of the Mittag-Leffler distribution, Laplace transform 1 / (1 + z^alpha).
+
+    Parameters
+    ----------
+    alpha : float
+        In (0, 1).
+    size : int
+        >= 0.
+    rng : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    numpy.ndarray, shape (size,)
+        Positive delays (heavy tail ~ t^(-1-alpha)).
+
+    Examples
+    --------
+    >>> from numerics import hawkes
+    >>> bool((hawkes.ml_delays(0.6, 1000, rng=1) > 0).all())
+    True
+    """
     alpha = v.real("alpha", alpha, 0.0, 1.0, lo_open=True, hi_open=True)
     size = v.integer("size", size, 0, None)
     gen = v.rng(rng)
@@ -58,13 +91,40 @@ def ml_delays(alpha, size, rng=None):
 
 
 def simulate_clusters(alpha, n, n_clusters, t_max=math.inf, rng=None, immigrants=None, max_events=50_000_000):
-    """Clusters of a Hawkes process with kernel n f_alpha grown from ``n_clusters`` immigrants
-    (at time 0, or at the given ``immigrants`` times); events after t_max are dropped."""
+    """Clusters of a Hawkes process with kernel n f_alpha grown from ``n_clusters`` immigrants.
+
+    Parameters
+    ----------
+    alpha : float
+        Kernel exponent, in (0, 1).
+    n : float
+        Branching ratio, in [0, 1).
+    n_clusters : int
+        Immigrants, >= 1.
+    t_max : float
+        Horizon (events after it are dropped), > 0 or inf (then n <= 0.999).
+    rng : int, numpy.random.Generator or None
+    immigrants : array_like, shape (n_clusters,), optional
+        Immigrant times (>= 0); default all at 0.
+    max_events : int
+        Refuse to grow past this many events (bounded work and memory).
+
+    Returns
+    -------
+    Clusters
+
+    Examples
+    --------
+    >>> from numerics import hawkes
+    >>> c = hawkes.simulate_clusters(0.6, 0.5, 100, t_max=10.0, rng=1)
+    >>> bool(c.times.size >= 100 and (c.times <= 10.0).all())
+    True
+    """
     alpha = v.real("alpha", alpha, 0.0, 1.0, lo_open=True, hi_open=True)
     n = v.real("n", n, 0.0, 1.0, hi_open=True)
     n_clusters = v.integer("n_clusters", n_clusters, 1, None)
-    if not (isinstance(t_max, (int, float)) and t_max > 0):
-        raise ValueError(f"t_max must be a positive number (or inf), got {t_max!r}")
+    if not (isinstance(t_max, (float, np.floating)) and t_max == math.inf):
+        t_max = v.real("t_max", t_max, 0.0, None, lo_open=True)
     max_events = v.integer("max_events", max_events, 1, None)
     if t_max == math.inf and n > 0.999:
         raise ValueError(f"without a horizon t_max the clusters have mean size 1/(1-n) = {1 / (1 - n):.3g}; "

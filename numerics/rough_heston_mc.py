@@ -39,7 +39,7 @@ import numpy as np
 from numerics import _rough_heston_mc, rough_heston_mc_ref
 from numerics import _validate as v
 from numerics._bs_mc_helpers import bs_call, bs_vega_sd, implied_total_sd, n_threads, normals
-from numerics.rbergomi import Paths, Prices, _mean_se, _mixing_inputs, _pairs, _warn_no_iv
+from numerics.rbergomi import Paths, _check_european, _check_paths, _mixing_inputs, _prices
 
 __all__ = ["lift", "ivi_lift", "simulate", "simulate_from_normals", "simulate_ivi_from_normals", "european"]
 
@@ -69,7 +69,30 @@ def _lift_args(H, T, n_steps, m):
 
 
 def lift(H, T, n_steps, m=20):
-    """Factor weights c, speeds gamma and the worst relative error of the discrete weights."""
+    """Factor weights c, speeds gamma and the worst relative error of the lifted Volterra Euler weights.
+
+    Parameters
+    ----------
+    H : float
+        In (0, 0.5].
+    T : float
+        Horizon (years), > 0.
+    n_steps : int
+        In [1, 2^20].
+    m : int
+        Exponential factors, in [1, 64].
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, float)
+
+    Examples
+    --------
+    >>> from numerics import rough_heston_mc
+    >>> c, g, err = rough_heston_mc.lift(0.1, 1.0, 100)
+    >>> err < 1e-4
+    True
+    """
     return _lift_cached(*_lift_args(H, T, n_steps, m))
 
 
@@ -84,8 +107,62 @@ def _params(H, kappa, theta, eta, rho, V0, T):
     return H, kappa, theta, eta, rho, V0, T
 
 
+def _normals_args(arrays, names, H, kappa, theta, eta, rho, V0, T, m):
+    """Validated model parameters and pre-drawn normals (all of one shape (n, P))."""
+    H, kappa, theta, eta, rho, V0, T = _params(H, kappa, theta, eta, rho, V0, T)
+    m = v.integer("m", m, 1, 64)
+    first = v.array(names[0], arrays[0], ndim=2)
+    out = [first] + [v.array(nm, a, shape=first.shape) for nm, a in zip(names[1:], arrays[1:])]
+    n, P = first.shape
+    v.integer("n_steps", n, 1, 1 << 20)
+    _work(n, P, m)
+    return out, (H, kappa, theta, eta, rho, V0, T, m)
+
+
+def _work(n, P, m):
+    v.work_budget(f"rough_heston_mc.simulate(n_steps={n}, n_paths={P}, m={m})", 4.0 * P * n * (m + 8),
+                  "4 n_paths n_steps (m + 8) for the lifted convolution")
+
+
 def simulate_from_normals(zw, zb, H, kappa, theta, eta, rho, V0, T, m=20, keep_paths=False, zi=None):
-    """Kernel call on pre-drawn normals zw, zb (n, P) [and zi (n, P) for the hybrid step]."""
+    """Euler/hybrid lift kernel on pre-drawn normals zw, zb (n, P) [and zi (n, P) for the hybrid step].
+
+    Parameters
+    ----------
+    zw, zb : array_like, shape (n, P)
+        Normals of W (variance) and B (independent part of the spot).
+    H : float
+        Hurst exponent, in (0, 0.5].
+    kappa, theta, eta : float
+        Mean reversion (per year), long-run variance (per year), vol-of-vol; all >= 0.
+    rho : float
+        Spot-vol correlation, in [-1, 1].
+    V0 : float
+        Spot variance at t = 0 (per year), >= 0 (rough Heston's parameter, named ``V0``
+        throughout, as in ``rough_heston.RoughHestonParams``).
+    T : float
+        Maturity (years), > 0.
+    m : int
+    keep_paths : bool
+    zi : array_like, shape (n, P), optional
+        Normals of the exact latest step ("hybrid" scheme).
+
+    Returns
+    -------
+    numerics.rbergomi.Paths
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics import rough_heston_mc
+    >>> z = np.random.default_rng(1).standard_normal((2, 8, 4))
+    >>> rough_heston_mc.simulate_from_normals(z[0], z[1], 0.1, 0.3, 0.04, 0.3, -0.7, 0.04, 1.0).intV.shape
+    (4,)
+    """
+    arrs, (H, kappa, theta, eta, rho, V0, T, m) = _normals_args(
+        (zw, zb) + (() if zi is None else (zi,)), ("zw", "zb", "zi"), H, kappa, theta, eta, rho, V0, T, m)
+    zw, zb = arrs[:2]
+    zi = arrs[2] if zi is not None else None
     n, P = zw.shape
     h = T / n
     c, g, _ = _lift_cached(H, h, n, m)
@@ -94,6 +171,7 @@ def simulate_from_normals(zw, zb, H, kappa, theta, eta, rho, V0, T, m=20, keep_p
     V = np.empty((n + 1, P)) if keep_paths else _EMPTY2
     _rough_heston_mc.simulate(zw, zb, _EMPTY2 if zi is None else zi, a1, a2, c, g, V0, kappa, theta, eta, rho,
                               h, logs_T, intv, inta, V, n_threads())
+    _check_paths(logs_T, intv, eta, V0)
     return Paths(np.linspace(0.0, T, n + 1), logs_T, intv, inta, V if keep_paths else None)
 
 
@@ -105,12 +183,60 @@ def _ivi_lift_cached(H, h, n, m):
 
 
 def ivi_lift(H, T, n_steps, m=20):
-    """Lift of the iVi weights W_1..W_n: (c, gamma, W_0, worst relative weight error)."""
+    """Lift of the iVi weights W_1..W_n: (c, gamma, W_0, worst relative weight error).
+
+    Parameters
+    ----------
+    H, T, n_steps, m : as in ``lift``
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray, float, float)
+
+    Examples
+    --------
+    >>> from numerics import rough_heston_mc
+    >>> c, g, W0, err = rough_heston_mc.ivi_lift(0.1, 1.0, 100)
+    >>> err < 1e-4
+    True
+    """
     return _ivi_lift_cached(*_lift_args(H, T, n_steps, m))
 
 
 def simulate_ivi_from_normals(zn, zu, zb, H, kappa, theta, eta, rho, V0, T, m=20):
-    """iVi kernel on pre-drawn normals zn, zu, zb (n, P): logS_T, intV, intA (V is not simulated)."""
+    """iVi kernel on pre-drawn normals zn, zu, zb (n, P): logS_T, intV, intA (V is not simulated).
+
+    Parameters
+    ----------
+    zn, zu, zb : array_like, shape (n, P)
+    H : float
+        Hurst exponent, in (0, 0.5].
+    kappa, theta, eta : float
+        Mean reversion (per year), long-run variance (per year), vol-of-vol; all >= 0.
+    rho : float
+        Spot-vol correlation, in [-1, 1].
+    V0 : float
+        Spot variance at t = 0 (per year), >= 0 (rough Heston's parameter, named ``V0``
+        throughout, as in ``rough_heston.RoughHestonParams``).
+    T : float
+        Maturity (years), > 0.
+    m : int
+
+    Returns
+    -------
+    numerics.rbergomi.Paths
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics import rough_heston_mc
+    >>> z = np.random.default_rng(1).standard_normal((3, 8, 4))
+    >>> p = rough_heston_mc.simulate_ivi_from_normals(z[0], z[1], z[2], 0.1, 0.3, 0.04, 0.3, -0.7, 0.04, 1.0)
+    >>> bool((p.intV >= 0).all())
+    True
+    """
+    (zn, zu, zb), (H, kappa, theta, eta, rho, V0, T, m) = _normals_args(
+        (zn, zu, zb), ("zn", "zu", "zb"), H, kappa, theta, eta, rho, V0, T, m)
     n, P = zn.shape
     h = T / n
     c, g, W0, _ = _ivi_lift_cached(H, h, n, m)
@@ -118,15 +244,55 @@ def simulate_ivi_from_normals(zn, zu, zb, H, kappa, theta, eta, rho, V0, T, m=20
     logs_T, intv, inta = np.empty(P), np.empty(P), np.empty(P)
     _rough_heston_mc.simulate_ivi(zn, zu, zb, G, c, g, 1.0 + kappa * W0, eta * W0, kappa, eta, rho, h,
                                   logs_T, intv, inta, n_threads())
+    _check_paths(logs_T, intv, eta, V0)
     return Paths(np.linspace(0.0, T, n + 1), logs_T, intv, inta, None)
 
 
 def simulate(H, kappa, theta, eta, rho, V0, T, n_steps, n_paths, m=20, rng=None, antithetic=False,
              keep_paths=False, scheme="ivi"):
-    """Simulate paths; scheme "ivi" (integrated variance by inverse-Gaussian steps, default),
-    "hybrid" (Euler lift with an exact latest step) or "euler" (Euler lift only)."""
-    if scheme not in ("ivi", "hybrid", "euler"):
+    """Simulate rough Heston paths on S_0 = 1 (multi-factor Markovian lift).
+
+    Parameters
+    ----------
+    H : float
+        Hurst exponent, in (0, 0.5].
+    kappa, theta, eta : float
+        Mean reversion (per year), long-run variance (per year), vol-of-vol; all >= 0.
+    rho : float
+        Spot-vol correlation, in [-1, 1].
+    V0 : float
+        Spot variance at t = 0 (per year), >= 0 (rough Heston's parameter, named ``V0``
+        throughout, as in ``rough_heston.RoughHestonParams``).
+    T : float
+        Maturity (years), > 0.
+    n_steps : int
+        In [1, 2^20].
+    n_paths : int
+        Even with antithetic.
+    m : int
+        Exponential factors, in [1, 64].
+    rng : int, numpy.random.Generator or None
+    antithetic, keep_paths : bool
+    scheme : {"ivi", "hybrid", "euler"}
+        "ivi" (integrated variance by inverse-Gaussian steps, default), "hybrid" (Euler lift
+        with an exact latest step) or "euler" (Euler lift only); keep_paths needs "hybrid" or
+        "euler".
+
+    Returns
+    -------
+    numerics.rbergomi.Paths
+
+    Examples
+    --------
+    >>> from numerics import rough_heston_mc
+    >>> p = rough_heston_mc.simulate(0.1, 0.3, 0.04, 0.3, -0.7, 0.04, 1.0, 20, 2000, rng=1)
+    >>> bool(abs(p.intV.mean() - 0.04) < 0.005)      # V0 = theta: E int V = 0.04
+    True
+    """
+    if not (isinstance(scheme, str) and scheme in ("ivi", "hybrid", "euler")):
         raise ValueError(f"scheme must be 'ivi', 'hybrid' or 'euler', got {scheme!r}")
+    antithetic = v.flag("antithetic", antithetic)
+    keep_paths = v.flag("keep_paths", keep_paths)
     if scheme == "ivi" and keep_paths:
         raise ValueError("keep_paths needs scheme 'euler' or 'hybrid': the iVi scheme simulates the "
                          "integrated variance, not V on the grid")
@@ -138,6 +304,7 @@ def simulate(H, kappa, theta, eta, rho, V0, T, n_steps, n_paths, m=20, rng=None,
         raise ValueError(f"n_paths must be even with antithetic=True, got {P}")
     v.memory_budget(f"rough_heston_mc.simulate(n_steps={n}, n_paths={P})",
                     8 * P * (2 * (2 if scheme == "euler" else 3) * n + 4 + (n + 1 if keep_paths else 0)))
+    _work(n, P, m)
     gen = v.rng(rng)
     half = P // 2 if antithetic else P
     z = normals(gen, (3 if scheme in ("hybrid", "ivi") else 2, n, half))
@@ -156,20 +323,53 @@ def simulate(H, kappa, theta, eta, rho, V0, T, n_steps, n_paths, m=20, rng=None,
 
 
 def european(K, T, H, kappa, theta, eta, rho, V0, n_steps=100, n_paths=20000, m=20, estimator="mixing",
-             antithetic=True, rng=None, scheme="ivi"):
-    """Call prices on S_0 = 1 with standard errors and implied vols (as rbergomi.european)."""
-    K = v.array("K", np.atleast_1d(K), ndim=1, lo=0.0, lo_open=True)
-    if estimator not in ("mixing", "plain"):
-        raise ValueError(f"estimator must be 'mixing' or 'plain', got {estimator!r}")
+             antithetic=True, rng=None, scheme="ivi", S0=1.0):
+    """European call prices under rough Heston by Monte Carlo (as ``rbergomi.european``).
+
+    Parameters
+    ----------
+    K : float or array_like, shape (k,)
+        Strikes (currency of S0), > 0.
+    T : float
+        Maturity in years, > 0.
+    H : float
+        Hurst exponent, in (0, 0.5].
+    kappa, theta, eta, rho, V0 : float
+        Mean reversion (per year), long-run variance (per year), vol-of-vol, correlation in
+        [-1, 1] and spot variance at t = 0 (per year).  Rough Heston is parametrised by its
+        spot variance ``V0`` throughout the package (``rough_heston.RoughHestonParams``).
+    n_steps, n_paths, m : int
+        Time steps, paths (>= 4 with antithetic) and exponential factors of the lift.
+    estimator : {"mixing", "plain"}
+    antithetic : bool
+    rng : int, numpy.random.Generator or None
+    scheme : {"ivi", "hybrid", "euler"}
+    S0 : float
+        Spot (zero rates), > 0.  Default 1.
+
+    Returns
+    -------
+    numerics.rbergomi.Prices
+
+    Examples
+    --------
+    >>> from numerics import rough_heston_mc
+    >>> p = rough_heston_mc.european([100.0], 0.5, 0.1, 0.3, 0.04, 0.3, -0.7, 0.04,
+    ...                              n_steps=20, n_paths=2000, rng=1, S0=100.0)
+    >>> bool(4.0 < p.price[0] < 7.0)
+    True
+    """
+    K, S0 = _check_european(K, S0, estimator)
     v.integer("n_paths", n_paths, 4 if antithetic else 2, None)   # an SE needs 2 samples
     p = simulate(H, kappa, theta, eta, rho, V0, T, n_steps, n_paths, m, rng, antithetic, scheme=scheme)
     if estimator == "plain":
-        samples = np.maximum(np.exp(p.logS_T)[None, :] - K[:, None], 0.0)
+        ST = np.exp(p.logS_T)
+
+        def samples(k):
+            return np.maximum(ST[None, :] - k[:, None], 0.0)
     else:
         F, sd = _mixing_inputs(p, float(rho))
-        samples = bs_call(F[None, :], K[:, None], sd[None, :])
-    price, se = _mean_se(_pairs(samples, antithetic))
-    s = implied_total_sd(price, 1.0, K)
-    _warn_no_iv(K, s)
-    iv_se = se / bs_vega_sd(1.0, K, s) / math.sqrt(T)
-    return Prices(K, float(T), price, se, s / math.sqrt(T), iv_se, estimator)
+
+        def samples(k):
+            return bs_call(F[None, :], k[:, None], sd[None, :])
+    return _prices(samples, K, T, S0, antithetic, estimator)

@@ -37,6 +37,16 @@ __all__ = ["VSMC", "rl_cov", "vs_variance_exact", "vs_moments_scheme", "vs_varia
 
 @dataclasses.dataclass
 class VSMC:
+    """Monte Carlo moments of the variance-swap rate VS_T (``vs_variance_mc``).
+
+    Attributes
+    ----------
+    mean, mean_se : float
+        Mean of VS_T (per year, i.e. variance units) and its standard error.
+    var, var_se : float
+        Variance of VS_T (variance units squared) and its standard error.
+    n_paths : int
+    """
     mean: float
     mean_se: float
     var: float
@@ -56,7 +66,25 @@ def _c_unit(u, H):
 
 
 def rl_cov(s, t, H):
-    """Cov(Y_s, Y_t) of the Riemann-Liouville fBM with Var Y_t = t^2H (closed form)."""
+    """Cov(Y_s, Y_t) of the Riemann-Liouville fBM with Var Y_t = t^2H (hypergeometric closed form).
+
+    Parameters
+    ----------
+    s, t : float
+        Times (years), >= 0.
+    H : float
+        Hurst exponent, in (0, 1).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from numerics import varswap
+    >>> round(varswap.rl_cov(1.0, 1.0, 0.3), 12)
+    1.0
+    """
     H = v.real("H", H, 0.0, 1.0, lo_open=True, hi_open=True)
     s = v.real("s", s, 0.0, None)
     t = v.real("t", t, 0.0, None)
@@ -74,10 +102,42 @@ def _args(H, eta, xi0, T):
     return H, eta, xi0, T
 
 
+_MAX_EXPONENT = 700.0      # exp(700) ~ 1e304: the largest eta^2 T^2H whose integrand stays finite
+
+
 def vs_variance_exact(H, eta, xi0, T):
-    """Var((1/T) int_0^T V_t dt) by the covariance double integral."""
+    """Var((1/T) int_0^T V_t dt) under rBergomi by the covariance double integral.
+
+    Parameters
+    ----------
+    H : float
+        Hurst exponent, in (0, 1).
+    eta : float
+        Vol-of-vol (per year^H), >= 0.
+    xi0 : float
+        Flat forward variance (per year), > 0 (rBergomi's parameter, named ``xi0`` throughout).
+    T : float
+        Maturity (years), > 0, with eta^2 T^(2H) <= 700 (beyond, the variance leaves the
+        double range).
+
+    Returns
+    -------
+    float
+        Variance of the variance-swap rate (per year squared).
+
+    Examples
+    --------
+    >>> from numerics import varswap
+    >>> varswap.vs_variance_exact(0.1, 0.0, 0.04, 1.0)     # eta = 0: V is constant
+    0.0
+    >>> 0.0 < varswap.vs_variance_exact(0.1, 1.0, 0.04, 0.5) < 0.04 ** 2
+    True
+    """
     H, eta, xi0, T = _args(H, eta, xi0, T)
     a = eta * eta * T ** (2 * H)
+    if not a <= _MAX_EXPONENT:
+        raise ValueError(f"eta^2 T^(2H) must be <= {_MAX_EXPONENT} (Var(VS_T) grows like exp(eta^2 T^(2H)) and "
+                         f"leaves the double range), got {a!r} from eta={eta!r}, T={T!r}, H={H!r}")
 
     def inner(y):
         w = a * y ** (2 * H)
@@ -86,12 +146,40 @@ def vs_variance_exact(H, eta, xi0, T):
         return y * val
 
     val, _ = integrate.quad(inner, 0.0, 1.0, epsabs=1e-15, epsrel=1e-10, limit=200)
-    return 2.0 * xi0 * xi0 * val
+    return float(v.finite("vs_variance_exact", 2.0 * xi0 * xi0 * val, "lower xi0, eta or T"))
 
 
 def vs_variance_exponent(H, eta, xi0, T1, T2):
-    """d log Var / d log T between T1 and T2 (exact)."""
+    """d log Var(VS_T) / d log T between T1 and T2 (exact; tends to 2H as T -> 0).
+
+    Parameters
+    ----------
+    H : float
+        Hurst exponent, in (0, 1).
+    eta : float
+        Vol-of-vol (per year^H), >= 0.
+    xi0 : float
+        Flat forward variance (per year), > 0 (rBergomi's parameter, named ``xi0`` throughout).
+    T1, T2 : float
+        Two different maturities (years), > 0.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from numerics import varswap
+    >>> round(varswap.vs_variance_exponent(0.25, 0.5, 0.04, 1e-4, 2e-4), 2)
+    0.5
+    """
+    T1 = v.real("T1", T1, 0.0, None, lo_open=True)
+    T2 = v.real("T2", T2, 0.0, None, lo_open=True)
+    if T1 == T2:
+        raise ValueError(f"T1 and T2 must differ (a slope needs two maturities), got T1 = T2 = {T1!r}")
     v1, v2 = vs_variance_exact(H, eta, xi0, T1), vs_variance_exact(H, eta, xi0, T2)
+    if not (v1 > 0.0 and v2 > 0.0):
+        raise ValueError(f"Var(VS_T) vanishes at T1 or T2 (eta = {eta!r}?): no log-log slope")
     return math.log(v2 / v1) / math.log(T2 / T1)
 
 
@@ -112,7 +200,36 @@ def _scheme_cov(n, H, T, kappa):
 
 
 def vs_moments_scheme(H, eta, xi0, T, n_steps, kappa=1):
-    """(mean, variance) of (1/T) sum_{i<n} V_{t_i} dt under the hybrid scheme, exactly."""
+    """(mean, variance) of (1/T) sum_{i<n} V_{t_i} dt under the hybrid scheme, exactly.
+
+    Separates the scheme's discretisation bias from Monte Carlo noise in ``vs_variance_mc``.
+
+    Parameters
+    ----------
+    H : float
+        Hurst exponent, in (0, 1).
+    eta : float
+        Vol-of-vol (per year^H), >= 0.
+    xi0 : float
+        Flat forward variance (per year), > 0 (rBergomi's parameter, named ``xi0`` throughout).
+    T : float
+        Maturity (years), > 0.
+    n_steps : int
+        Steps, in [1, 2000].
+    kappa : {1, 2}
+
+    Returns
+    -------
+    (float, float)
+        Mean (per year) and variance (per year squared).
+
+    Examples
+    --------
+    >>> from numerics import varswap
+    >>> m, var = varswap.vs_moments_scheme(0.1, 1.0, 0.04, 1.0, 16)
+    >>> abs(m - 0.04) < 1e-4, var > 0      # the scheme's mean is xi0 up to its bias
+    (True, True)
+    """
     H, eta, xi0, T = _args(H, eta, xi0, T)
     n = v.integer("n_steps", n_steps, 1, 2000)
     kappa = v.integer("kappa", kappa, 1, 2)
@@ -120,13 +237,46 @@ def vs_moments_scheme(H, eta, xi0, T, n_steps, kappa=1):
     t2h = (np.arange(n) * (T / n)) ** (2 * H)
     # E V_i = xi0 exp(eta^2 (C_ii - t_i^2H) / 2); E V_i V_j = E V_i E V_j exp(eta^2 C_ij)
     m = xi0 * np.exp(0.5 * eta * eta * (np.diag(C) - t2h))
-    mean = float(m.mean())
-    var = float(m @ np.expm1(eta * eta * C) @ m) / (n * n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(m.mean())
+        var = float(m @ np.expm1(eta * eta * C) @ m) / (n * n)
+    v.finite("vs_moments_scheme", np.array([mean, var]), "lower xi0, eta or T")
     return mean, var
 
 
 def vs_variance_mc(H, eta, xi0, T, n_steps, n_paths, kappa=1, rng=None):
-    """Monte Carlo mean and variance of the discretised VS rate, with standard errors."""
+    """Monte Carlo mean and variance of the discretised variance-swap rate, with standard errors.
+
+    Parameters
+    ----------
+    H : float
+        Hurst exponent, in (0, 1).
+    eta : float
+        Vol-of-vol (per year^H), >= 0.
+    xi0 : float
+        Flat forward variance (per year), > 0 (rBergomi's parameter, named ``xi0`` throughout).
+    T : float
+        Maturity (years), > 0.
+    n_steps, n_paths : int
+        Time steps (<= 2^20) and paths; n_paths * n_steps^2 / 2 must stay under the work limit
+        ``numerics._validate.MAX_WORK`` (the hybrid scheme's convolution).
+    kappa : {1, 2}
+    rng : int, numpy.random.Generator or None
+
+    Returns
+    -------
+    VSMC
+
+    Examples
+    --------
+    >>> from numerics import varswap
+    >>> r = varswap.vs_variance_mc(0.1, 1.0, 0.04, 1.0, 16, 4000, rng=1)
+    >>> abs(r.mean - 0.04) < 4 * r.mean_se
+    True
+    """
+    n = v.integer("n_steps", n_steps, 1, 1 << 20)
+    P = v.integer("n_paths", n_paths, 1, None)
+    fbm.hybrid_work(f"vs_variance_mc(n_steps={n}, n_paths={P})", n, P)
     # the variance path does not depend on rho; any admissible value will do
     p = rbergomi.simulate(H, eta, -0.5, xi0, T, n_steps, n_paths, kappa, rng)
     x = p.intV / T

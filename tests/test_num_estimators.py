@@ -14,11 +14,11 @@ from tests.strategies_det import hurst, maturities
 def test_power_law_exact_data(p, c):
     x = np.geomspace(1e-3, 1e-1, 9)
     fit = es.fit_power_law(x, c * x ** p)
-    assert fit["exponent"] == pytest.approx(p, abs=1e-10)
-    assert fit["prefactor"] == pytest.approx(c, rel=1e-9)
-    assert fit["exponent_se"] < 1e-9
+    assert fit.exponent == pytest.approx(p, abs=1e-10)
+    assert fit.prefactor == pytest.approx(c, rel=1e-9)
+    assert fit.exponent_se < 1e-9
     if abs(p) > 1e-6:
-        assert fit["r2"] == pytest.approx(1.0)
+        assert fit.r2 == pytest.approx(1.0)
 
 
 def test_power_law_standard_errors_are_calibrated():
@@ -29,7 +29,7 @@ def test_power_law_standard_errors_are_calibrated():
     for _ in range(400):
         y = 2.0 * x ** -0.3 * np.exp(0.05 * rng.standard_normal(x.shape))
         fit = es.fit_power_law(x, y)
-        z.append((fit["exponent"] + 0.3) / fit["exponent_se"])
+        z.append((fit.exponent + 0.3) / fit.exponent_se)
     z = np.array(z)
     assert abs(z.mean()) < 0.2 and 0.85 < z.std() < 1.15
 
@@ -63,7 +63,7 @@ def test_variogram_hurst_on_exact_fbm_covariance(H):
     # use the estimator's log-log regression on the exact variogram values
     m = lags.astype(float) ** (2 * H)
     fit = es.fit_power_law(lags, m)
-    assert fit["exponent"] / 2 == pytest.approx(H, abs=1e-12)
+    assert fit.exponent / 2 == pytest.approx(H, abs=1e-12)
     # and on a random-walk path (H = 1/2) the estimate is near 1/2
     rng = np.random.default_rng(3)
     out = es.variogram_hurst(np.cumsum(rng.standard_normal(n)), lags=lags)

@@ -28,7 +28,7 @@ def test_kernel_matches_twin_bs_and_spot_vol(rough_paths, N):
 
 def test_kernel_matches_twin_heston_table(rough_paths):
     S, _ = rough_paths
-    hh = hg.HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, v0=0.04)
+    hh = hg.HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, V0=0.04)
     a = hg.hedge_pnl(S, 1.0, 0.5, 16, 0.05, delta="heston", heston=hh)
     tab, x0, dx = hg._heston_table(hh, 1.0, 0.5, 64, 4)
     b = hr.hedge_pnl(S, 1.0, 0.5, 0.05, 4, table=tab, x0=x0, dx=dx)
@@ -159,7 +159,7 @@ def test_hedge_error_exponent_is_2H_minus_1(H):
 def test_kernel_matches_twin_heston_spot_variance_table(rough_paths):
     S, vol = rough_paths
     V = vol ** 2
-    hh = hg.HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, v0=0.04)
+    hh = hg.HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, V0=0.04)
     a = hg.hedge_pnl(S, 1.0, 0.5, 8, 0.05, delta="heston_spot_var", heston=hh, var=V)
     tab, x0, dx, nv, v0g, dv = hg._heston_table2(hh, 0.5, 64, 8, max(float(np.quantile(V, 0.999)), 1e-8))
     b = hr.hedge_pnl(S, 1.0, 0.5, 0.05, 8, vol=V, table=tab, x0=x0, dx=dx, nv=nv, s0=v0g, ds=dv)
@@ -179,6 +179,6 @@ def test_heston_delta_grid_matches_pointwise():
 
 def test_heston_spot_var_needs_the_variance_paths(rough_paths):
     S, _ = rough_paths
-    hh = hg.HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, v0=0.04)
+    hh = hg.HestonHedge(kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, V0=0.04)
     with pytest.raises(ValueError, match="var must be convertible|var must have shape"):
         hg.hedge_pnl(S, 1.0, 0.5, 8, 0.05, delta="heston_spot_var", heston=hh, var=np.ones((3, 3)))

@@ -75,7 +75,8 @@ def test_atm_skew_exponent_is_H_minus_half(H):
     # (at eta = 1.5 it is not: the fitted slope is ~0.014 more negative, about 4 SE; see STOCHASTIC.md)
     Ts = np.geomspace(0.002, 0.1, 5)
     s = rb.atm_skew(Ts, H, 0.5, -0.7, 0.04, n_steps=50, n_paths=40000, rng=100)
-    beta, se, _ = rb.fit_power_law(Ts, s.skew, s.se)
+    fit = rb.fit_power_law(Ts, s.skew, s.se)
+    beta, se = fit.exponent, fit.exponent_se
     assert se < 0.01
     assert abs(beta - (H - 0.5)) <= 4 * se, (beta, se)
     # and the measurement tells the two roughness regimes apart
@@ -141,10 +142,15 @@ def test_kernel_exp_handles_extreme_exponents():
     n, P = 4, 70
     z = np.full((2, n, P), 40.0)
     zb = np.zeros((n, P))
-    p = rb.simulate_from_normals(z, zb, 0.1, 60.0, 0.0, 0.04, 1.0, 1, keep_paths=True)
+    # the kernel itself (the public wrapper refuses the overflowed paths with a ValueError)
+    L, g, scale, sxi, e2, _ = rb._kernel_args(n, 0.1, 60.0, 0.04, 1.0, 1)
+    out = rb._outputs(n, P, True)
+    rb._rbergomi.simulate_normals(z, zb, L, g, scale, sxi, e2, 60.0, 0.0, 1.0 / n, *out, 1)
     lT, iv, ia, V, logS = rbergomi_ref.simulate_from_normals(z, zb, 0.1, 60.0, 0.0, 0.04, 1.0, 1)
-    assert np.all(np.isinf(V[1:])) and np.all(np.isinf(p.V[1:]))
-    np.testing.assert_allclose(p.V[0], V[0], rtol=1e-15)
+    assert np.all(np.isinf(V[1:])) and np.all(np.isinf(out[3][1:]))
+    np.testing.assert_allclose(out[3][0], V[0], rtol=1e-15)
+    with pytest.raises(ValueError, match="simulated variance leaves the double range at eta = 60.0"):
+        rb.simulate_from_normals(z, zb, 0.1, 60.0, 0.0, 0.04, 1.0, 1, keep_paths=True)
     z = -z        # exponents far below -708: exp underflows to 0 / subnormals, as in NumPy
     p = rb.simulate_from_normals(z, zb, 0.1, 60.0, 0.0, 0.04, 1.0, 1, keep_paths=True)
     lT, iv, ia, V, logS = rbergomi_ref.simulate_from_normals(z, zb, 0.1, 60.0, 0.0, 0.04, 1.0, 1)

@@ -69,10 +69,10 @@ def power_fit(x, y, rel_err=None):
     fit and the SE propagated from the relative errors of y (when given)."""
     y = np.abs(np.asarray(y, float))
     fit = fit_power_law(x, y)
-    se = fit["exponent_se"]
+    se = fit.exponent_se
     if rel_err is not None:
         se = max(se, slope_se_from_rel_errors(x, rel_err))
-    return fit["exponent"], se, fit
+    return fit.exponent, se, fit
 
 
 def batch_slope(x, samples_fn, n_batches):
@@ -84,8 +84,8 @@ def batch_slope(x, samples_fn, n_batches):
     SE of one fit would not be a standard error)."""
     curves = np.array([samples_fn(b) for b in range(n_batches)])
     mean = curves.mean(axis=0)
-    p = fit_power_law(x, np.abs(mean))["exponent"]
-    per = np.array([fit_power_law(x, np.abs(c))["exponent"] for c in curves])
+    p = fit_power_law(x, np.abs(mean)).exponent
+    per = np.array([fit_power_law(x, np.abs(c)).exponent for c in curves])
     return p, float(per.std(ddof=1) / math.sqrt(n_batches)), mean, curves
 
 

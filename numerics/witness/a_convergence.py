@@ -180,6 +180,6 @@ def hybrid_strong_rate(params, seed, quick):
                        finding_outputs=("rate",),
                        detail={"N": lst(Ns), "relative_rms_error": lst(rel), "quadrature_rel_err": lst(quad_rel),
                                "scaled_error": lst(rel * Ns ** (H + 0.5)), "local_rate": lst(local),
-                               "r2": fit["r2"], "functional": "int_0^T Y_t dt, trapezoid sum of hybrid-scheme Y",
+                               "r2": fit.r2, "functional": "int_0^T Y_t dt, trapezoid sum of hybrid-scheme Y",
                                "terminal_relative_rms_error": lst(term), "left_point_rate": -l_slope,
                                "left_point_rate_se": l_se})

@@ -93,7 +93,7 @@ def integral_exponent(params, seed, quick):
     p, se, fit = power_fit(Ts, vals, errs / vals)
     return Measurement({"exponent": Value(p, se)},
                        detail={"T": lst(Ts), "integral": lst(vals), "quad_error": lst(errs),
-                               "gauss_jacobi": lst(gj), "r2": fit["r2"]})
+                               "gauss_jacobi": lst(gj), "r2": fit.r2})
 
 
 @observable("a_volterra_integral", kernel=_QUAD,

@@ -108,7 +108,8 @@ def atm_skew_mc(params, seed, quick):
     n_paths += n_paths % 2
     Ts = _maturities(params, True, 0.002, 0.1)
     s = rbergomi.atm_skew(Ts, H, eta, rho, xi0, n_steps=50, n_paths=n_paths, rng=seed_of(seed))
-    b, b_se, A = rbergomi.fit_power_law(Ts, s.skew, s.se)
+    fit = rbergomi.fit_power_law(Ts, s.skew, s.se)
+    b, b_se, A = fit.exponent, fit.exponent_se, fit.prefactor
     return Measurement({"skew_exponent": Value(b, b_se)},
                        detail={"T": lst(Ts), "skew": lst(s.skew), "skew_se": lst(s.se), "prefactor": A,
                                "n_paths": n_paths, "n_steps": 50})

@@ -95,7 +95,7 @@ def loglog_fit(x, y):
     if not np.all(y > 0):
         raise ValueError("the measured quantity vanishes at some maturity: no power law to fit")
     f = fit_power_law(x, y)
-    return Value(f["exponent"], f["exponent_se"]), Value(f["prefactor"], f["prefactor_se"]), f
+    return Value(f.exponent, f.exponent_se), Value(f.prefactor, f.prefactor_se), f
 
 
 def weighted_loglog_fit(x, y, se):

@@ -142,6 +142,12 @@ def _mapping(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a plain scalar, not a {type(key).__name__}",
+                key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -158,6 +164,9 @@ class _Checker:
         self.problems = []
 
     def err(self, where, msg):
+        msg = str(msg)
+        if len(msg) > MAX_MESSAGE:
+            msg = msg[:MAX_MESSAGE - 5] + " ...)"
         self.problems.append(f"{where}: {msg}")
 
     def keys(self, obj, spec, where):
@@ -200,17 +209,87 @@ class _Checker:
             return None
 
 
+MAX_FILE_BYTES = 4_000_000      # the registry is ~150 kB
+MAX_YAML_DEPTH = 32             # collections inside collections (the registry needs ~6)
+MAX_MESSAGE = 300               # characters of one problem message
+
+
+def _pre_scan(text, name):
+    """Refuse what a hand-written registry never needs, before the YAML composer sees it.
+
+    A token scan (flat, no recursion) rejects anchors, aliases and tags and bounds the
+    nesting depth, so neither a billion-laughs expansion nor 30,000 nested '[' reaches
+    the (recursive) composer and constructor.
+    """
+    depth = 0
+    opens = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+             yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+    closes = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    try:
+        for tok in yaml.scan(text, Loader=_UniqueKeyLoader):
+            where = f"{name}, line {tok.start_mark.line + 1}, column {tok.start_mark.column + 1}"
+            if isinstance(tok, (yaml.AnchorToken, yaml.AliasToken)):
+                raise RegistryError([f"{where}: YAML anchors and aliases ('&', '*') are not "
+                                     f"allowed in the registry; write the value out"])
+            if isinstance(tok, yaml.TagToken):
+                raise RegistryError([f"{where}: YAML tags ('!') are not allowed in the registry"])
+            if isinstance(tok, opens):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise RegistryError([f"{where}: collections nested deeper than "
+                                         f"{MAX_YAML_DEPTH} levels"])
+            elif isinstance(tok, closes):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise RegistryError([f"{name}: not valid YAML: {_short(exc)}"]) from None
+
+
+def _short(exc):
+    msg = str(exc)
+    return msg if len(msg) <= MAX_MESSAGE else msg[:MAX_MESSAGE - 4] + " ..."
+
+
 def load(path=None) -> Registry:
     """Load, validate and lower the registry; raise RegistryError listing all problems."""
     path = Path(path) if path is not None else DEFAULT_PATH
     try:
-        text = path.read_text(encoding="utf-8")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise RegistryError([f"{path.name}: {size} bytes; a registry may have at most "
+                                 f"{MAX_FILE_BYTES}"])
+        raw = path.read_bytes()
     except OSError as exc:
         raise RegistryError([f"{path}: cannot read ({exc.strerror})"]) from None
+    return loads(raw, path)
+
+
+def loads(raw, path=Path("<registry>")) -> Registry:
+    """Load registry text (bytes or str) with the same checks as ``load``."""
+    name = Path(path).name
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_FILE_BYTES:
+            raise RegistryError([f"{name}: {len(raw)} bytes; a registry may have at most "
+                                 f"{MAX_FILE_BYTES}"])
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            raise RegistryError([f"{name}: not UTF-8 text (byte {exc.start}, line {line}: "
+                                 f"{exc.reason})"]) from None
+    else:
+        text = raw
+        if len(text) > MAX_FILE_BYTES:
+            raise RegistryError([f"{name}: {len(text)} characters; a registry may have at most "
+                                 f"{MAX_FILE_BYTES}"])
+    if "\x00" in text:
+        raise RegistryError([f"{name}: contains a NUL character"])
+    _pre_scan(text, name)
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
-        raise RegistryError([f"{path.name}: not valid YAML: {exc}"]) from None
+        raise RegistryError([f"{name}: not valid YAML: {_short(exc)}"]) from None
+    except RecursionError:
+        raise RegistryError([f"{name}: nested too deeply"]) from None
     return lower(data, path)
 
 

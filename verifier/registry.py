@@ -203,10 +203,23 @@ class _Checker:
 
     def prop(self, text, variables, where):
         try:
-            return parse_prop(text, variables, where)
+            return self.defined(parse_prop(text, variables, where), where)
         except ParseError as exc:
             self.err(exc.where, exc.message)
             return None
+
+    def defined(self, rels, where):
+        """The relations, or None (with a problem) if a denominator is identically 0."""
+        from verifier import kernel
+
+        norm = kernel._Norm()
+        try:
+            for r in rels:
+                kernel._fact(norm, r)
+        except kernel.KernelError as exc:
+            self.err(where, f"{exc} in {show(r)[:80]!r}")
+            return None
+        return rels
 
 
 MAX_FILE_BYTES = 4_000_000      # the registry is ~150 kB
@@ -438,7 +451,7 @@ def _statement(c, s, where, hyps, facts):
         if not c.keys(a, ASSUME_KEYS, aw):
             continue
         ref = a.get("ref")
-        src = hyps.get(ref) or facts.get(ref)
+        src = (hyps.get(ref) or facts.get(ref)) if isinstance(ref, str) else None
         if src is None:
             c.err(f"{aw}.ref", f"{ref!r} is not a declared hypothesis or fact")
             continue
@@ -473,7 +486,9 @@ def _statement(c, s, where, hyps, facts):
                 ok = False
         if not ok:
             continue
-        rels = [substitute(r, mapping) for r in src.prop]
+        rels = c.defined([substitute(r, mapping) for r in src.prop], aw)
+        if rels is None:
+            continue
         assumptions.append((label, ref, kind))
         if len(rels) == 1:
             premises.append((label, rels[0]))

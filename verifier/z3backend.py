@@ -24,6 +24,7 @@ class _Tr:
         self.v = {name: z3.Real(name) for name in variables}
         self.rpow = z3.Function("rpow", z3.RealSort(), z3.RealSort(), z3.RealSort())
         self.lemmas = []
+        self.apps = []           # (base, exponent, application) of every rpow
         self.uninterpreted = False
         self.divisors = []
 
@@ -55,6 +56,7 @@ class _Tr:
             self.uninterpreted = True
             app = self.rpow(b, x)
             self.lemmas.append(z3.Implies(b > 0, app > 0))
+            self.apps.append((b, x, app))
             return app
         raise ValueError(f"unknown IR node {tag!r}")
 

@@ -79,11 +79,15 @@ def test_unknown_reference_rejected():
 
 
 def test_identity_needs_nonzero_denominator():
-    t = BY_ID[123]
+    """Theorem 123 without its side condition h > -1/2: the stored steps no longer check,
+    and with no steps the goal's denominators are not shown non-zero."""
+    s = BY_ID[123].statement
+    with pytest.raises(kernel.KernelError, match="no certificate proves|not established"):
+        kernel.check(s.vars, (), s.goal, CERTS[123])
     bad = copy.deepcopy(CERTS[123])
     bad["steps"] = []
     with pytest.raises(kernel.KernelError, match="not shown non-zero"):
-        _check(t, bad)
+        kernel.check(s.vars, (), s.goal, bad)
 
 
 def test_lemma_premise_is_checked():

@@ -181,6 +181,15 @@ class _Checker:
                 self.err(where, f"missing required field {k!r}")
         return True
 
+    def section(self, data, key, name):
+        v = data.get(key)
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.err(f"{name}.{key}", f"expected a list, got {type(v).__name__}")
+            return []
+        return v
+
     def string(self, obj, key, where, pattern=None, what=""):
         v = obj.get(key)
         if v is None:
@@ -316,7 +325,7 @@ def lower(data, path=Path("<registry>")) -> Registry:
 
     parts = []
     part_ids = {}
-    for i, p in enumerate(data.get("parts") or []):
+    for i, p in enumerate(c.section(data, "parts", name)):
         where = f"parts[{i}]"
         if not c.keys(p, PART_KEYS, where):
             continue
@@ -348,7 +357,7 @@ def lower(data, path=Path("<registry>")) -> Registry:
         facts[fid] = Fact(fid, vs, prop, str(f.get("text", "")), ref or {}, w)
 
     theorems, seen_ids, seen_names, seen_lean = [], set(), {}, {}
-    for i, t in enumerate(data.get("theorems") or []):
+    for i, t in enumerate(c.section(data, "theorems", name)):
         where = f"theorems[{i}]"
         if isinstance(t, dict) and isinstance(t.get("id"), int) and not isinstance(t["id"], bool):
             where = f"theorems[{t['id']}]"
@@ -420,7 +429,7 @@ def lower(data, path=Path("<registry>")) -> Registry:
 def _declarations(c, data, section, keys, pattern, what, taken):
     """Yield (entry, where, id, vars, prop) for each valid hypothesis or fact entry."""
     seen = set()
-    for i, e in enumerate(data.get(section) or []):
+    for i, e in enumerate(c.section(data, section, Path(c.path).name)):
         where = f"{section}[{i}]"
         if not c.keys(e, keys, where):
             continue

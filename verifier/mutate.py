@@ -17,7 +17,8 @@ from fractions import Fraction
 
 from verifier import kernel, search
 from verifier.expr import show_prop, substitute, variables_of
-from verifier.pipeline import lemma_facts, load_certificates
+from verifier import budget
+from verifier.pipeline import SEARCH_SECONDS, STEP_SECONDS, lemma_facts, load_certificates
 from verifier.z3backend import PROVED, REFUTED, UNKNOWN
 from verifier import z3backend
 
@@ -163,11 +164,19 @@ def run(reg, proofs_dir=None, progress=None, ids=None):
             continue
         cert = certs.get(t.id)
         for kind, desc, st in mutants(t):
-            z, cex, _ = z3backend.prove(st.vars, st.premises, st.goal)
+            try:
+                with budget.limit(STEP_SECONDS, "Z3 on a mutant"):
+                    z, cex, _ = z3backend.prove(st.vars, st.premises, st.goal)
+            except budget.StepTimeout:
+                z, cex = "TIMEOUT", None
             mt = dataclasses.replace(t, statement=st)
             lemmas = lemma_facts(mt, by_id, proved - {t.id})
             acc_orig = _accepts(st, cert, lemmas)
-            found, _ = search.certify(st.vars, st.premises, st.goal, lemmas)
+            try:
+                with budget.limit(SEARCH_SECONDS, "search on a mutant"):
+                    found, _ = search.certify(st.vars, st.premises, st.goal, lemmas)
+            except (kernel.KernelError, budget.StepTimeout):
+                found = None
             acc_search = found is not None and _accepts(st, found, lemmas)
             results.append(Result(t.id, kind, f"{desc}: {show_prop(st.goal)}", z, acc_orig,
                                   acc_search, found is not None, has_cex=cex is not None))

@@ -30,6 +30,7 @@ MAX_NODES = 400
 MAX_DEGREE = 64          # total degree of a term once expanded (atoms: variables, 1/p, rpow)
 MAX_TERMS = 5000         # monomials a term may expand to (an upper bound computed at parse time)
 MAX_RPOW_NEST = 4        # rpow inside rpow inside ...
+MAX_BITS = 4096          # bits of a coefficient once expanded (the kernel's own bound)
 FUNCTIONS = {"rpow": 2}
 _CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=", ast.Gt: ">", ast.GtE: ">="}
 _BIN = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
@@ -202,54 +203,55 @@ def _prescan(text, where):
 
 
 def _cost(e, where, nest=0):
-    """(degree, monomial bound, atoms) of a term once the kernel expands it.
+    """(degree, monomial bound, atoms, coefficient bits) of a term once the kernel expands it.
 
-    An upper bound computed from the IR alone, so an input whose expansion would
-    be huge (``((H + 1)**64)**64``) is rejected before anything expands it.
+    Upper bounds computed from the IR alone, so an input whose expansion would be
+    huge (``((H + 1)**64)**64``, ``((10**64)**64)**64``) is rejected before anything
+    expands it.
     """
     tag = e[0]
     if tag == "num":
-        return 0, 1, frozenset()
+        q = e[1]
+        return 0, 1, frozenset(), max(q.numerator.bit_length(), q.denominator.bit_length())
     if tag == "var":
-        return 1, 1, frozenset([e[1]])
+        return 1, 1, frozenset([e[1]]), 1
     if tag == "neg":
         return _cost(e[1], where, nest)
-    if tag in ("add", "sub"):
-        (d1, t1, a1), (d2, t2, a2) = _cost(e[1], where, nest), _cost(e[2], where, nest)
-        return _bounded(max(d1, d2), t1 + t2, a1 | a2, where)
-    if tag == "mul":
-        (d1, t1, a1), (d2, t2, a2) = _cost(e[1], where, nest), _cost(e[2], where, nest)
-        return _bounded(d1 + d2, t1 * t2, a1 | a2, where)
+    if tag in ("add", "sub", "mul"):
+        (d1, t1, a1, b1), (d2, t2, a2, b2) = _cost(e[1], where, nest), _cost(e[2], where, nest)
+        if tag == "mul":
+            return _bounded(d1 + d2, t1 * t2, a1 | a2, b1 + b2 + min(t1, t2).bit_length(), where)
+        return _bounded(max(d1, d2), t1 + t2, a1 | a2, max(b1, b2) + 1, where)
     if tag == "div":
-        d1, t1, a1 = _cost(e[1], where, nest)
-        d2, t2, a2 = _cost(e[2], where, nest)
+        d1, t1, a1, b1 = _cost(e[1], where, nest)
+        d2, t2, a2, b2 = _cost(e[2], where, nest)
         if d2 == 0:
-            return d1, t1, a1
-        return _bounded(d1 + 1, t1, a1 | {("inv", e[2])}, where)
+            return _bounded(d1, t1, a1, b1 + b2, where)
+        return _bounded(d1 + 1, t1, a1 | {("inv", e[2])}, b1 + b2, where)
     if tag == "pow":
-        d, t, a = _cost(e[1], where, nest)
-        k = e[2]
-        if k < 0:
-            if d == 0:
-                return 0, 1, frozenset()
-            return _bounded(-k, 1, frozenset([("inv", e[1])]), where)
-        return _bounded(d * k, t ** k if t > 1 else 1, a, where)
+        d, t, a, b = _cost(e[1], where, nest)
+        k = abs(e[2])
+        if e[2] < 0 and d > 0:
+            return _bounded(k, 1, frozenset([("inv", e[1])]), b * k, where)
+        return _bounded(d * k, t ** k if t > 1 else 1, a, (b + t.bit_length()) * k, where)
     if tag == "rpow":
         if nest + 1 > MAX_RPOW_NEST:
             raise ParseError(where, f"rpow nested more than {MAX_RPOW_NEST} levels deep")
         _cost(e[1], where, nest + 1)
         _cost(e[2], where, nest + 1)
-        return 1, 1, frozenset([e])
+        return 1, 1, frozenset([e]), 1
     raise ParseError(where, f"unknown term node {tag!r}")
 
 
-def _bounded(d, t, atoms, where):
+def _bounded(d, t, atoms, bits, where):
     if d > MAX_DEGREE:
         raise ParseError(where, f"term expands to total degree {d} (at most {MAX_DEGREE})")
     t = min(t, math.comb(len(atoms) + d, d)) if t > MAX_TERMS else t
     if t > MAX_TERMS:
         raise ParseError(where, f"term may expand to {t} monomials (at most {MAX_TERMS})")
-    return d, t, atoms
+    if bits > MAX_BITS:
+        raise ParseError(where, f"constants may grow to {bits} bits (at most {MAX_BITS})")
+    return d, t, atoms, bits
 
 
 def check_cost(e, where=""):

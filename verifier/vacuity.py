@@ -37,6 +37,8 @@ TRIES_PER_ROUND = 3        # models blocked and re-asked per round
 MAX_APPS_TRIPLES = 10      # product-law instances only up to this many rpow terms
 PREC = 96                  # bits for interval arithmetic
 MAX_EXACT_EXP = 64         # integer exponents evaluated exactly up to this size
+MAX_EXACT_BITS = 20000     # exact powers only while the result stays this small
+MAX_EXP_ARG = 2 ** 24      # |y·log b| beyond this: not evaluated (not certified)
 
 
 class _NotCertified(Exception):
@@ -78,6 +80,8 @@ def _value(e, point, iv):
         b, k = _value(e[1], point, iv), e[2]
         if k < 0 and _may_be_zero(b):
             raise _NotCertified("0 to a negative power at this point")
+        if isinstance(b, Fraction) and _bits(b) * abs(k) > MAX_EXACT_BITS:
+            b = _to_iv(iv, b)
         return b ** k
     if tag == "rpow":
         b, y = _value(e[1], point, iv), _value(e[2], point, iv)
@@ -90,12 +94,20 @@ def _value(e, point, iv):
         if isinstance(b, Fraction):
             if b == 1:
                 return Fraction(1)
-            if isinstance(y, Fraction) and y.denominator == 1 and abs(y) <= MAX_EXACT_EXP:
+            if isinstance(y, Fraction) and y.denominator == 1 and abs(y) <= MAX_EXACT_EXP and \
+                    _bits(b) * abs(y) <= MAX_EXACT_BITS:
                 return b ** int(y)
         bi = _to_iv(iv, b) if isinstance(b, Fraction) else b
         yi = _to_iv(iv, y) if isinstance(y, Fraction) else y
-        return iv.exp(iv.log(bi) * yi)
+        arg = iv.log(bi) * yi
+        if max(abs(arg.a), abs(arg.b)) > MAX_EXP_ARG:
+            raise _NotCertified("a power too large to evaluate")
+        return iv.exp(arg)
     raise _NotCertified(f"unknown term node {tag!r}")
+
+
+def _bits(q):
+    return max(q.numerator.bit_length(), q.denominator.bit_length())
 
 
 def _may_be_zero(v):

@@ -27,6 +27,10 @@ A fact is ``p > 0``, ``p >= 0`` or ``p = 0`` for a polynomial p.  Certificates:
 
 Every inv atom in a goal must have a non-zero argument (a fact p > 0 or p < 0):
 goals with a division are only proved where they are defined.
+
+Bounded work: a coefficient 0 is refused (it only adds work), a certificate has at
+most MAX_ITEMS steps, goals and terms per list, and one check spends at most
+MAX_WORK monomial operations; past that the certificate is rejected, never accepted.
 """
 from __future__ import annotations
 

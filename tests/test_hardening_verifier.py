@@ -67,6 +67,15 @@ def test_rpow_zero_reproduction_is_vacuous_and_not_counted(tmp_path):
     assert s["vacuous"] == 1 and s["kernel_accepted"] == 1 and not s["all_ok"]
 
 
+def test_plainly_contradictory_hypotheses_are_not_counted(tmp_path):
+    reg = load(mini(tmp_path, "T < 0", "T > 5"))
+    proofs = tmp_path / "proofs"
+    assert pipeline.certify(reg, proofs_dir=proofs)[0] == 1
+    rows, s = pipeline.verify(reg, proofs_dir=proofs)
+    assert rows[0]["kernel"] == "PROVED" and rows[0]["vacuity"]["status"] == vacuity.VACUOUS
+    assert s["kernel_proved"] == 0 and s["parts"][0]["kernel_proved"] == 0 and not s["all_ok"]
+
+
 def test_uncertified_model_is_unknown_not_non_vacuous(tmp_path):
     """rpow(T, 1/2) == 2 has the real model T = 4, but no certified one: UNKNOWN, not counted."""
     reg = load(mini(tmp_path, "rpow(T, 1/2) == 2", "rpow(T, 1/2) > 1"))

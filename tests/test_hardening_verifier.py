@@ -193,6 +193,13 @@ def test_hostile_yaml(text, fragment):
     assert time.perf_counter() - t0 < 2
 
 
+def test_oversized_registry_is_refused_before_reading(tmp_path):
+    p = tmp_path / "big.yaml"
+    p.write_bytes(b"# " + b"x" * 5_000_000 + b"\n")
+    with pytest.raises(RegistryError, match="big.yaml: 5000003 bytes; a registry may have at most"):
+        load(p)
+
+
 def test_billion_laughs_in_note_is_rejected_before_expansion():
     lol = "schema_version: 1\n" + "".join(
         f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}" if i else '"lol"'] * 10) + "]\n" for i in range(9))

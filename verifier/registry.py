@@ -271,14 +271,16 @@ def _short(exc):
     return msg if len(msg) <= MAX_MESSAGE else msg[:MAX_MESSAGE - 4] + " ..."
 
 
+def _size_ok(n, name):
+    if n > MAX_FILE_BYTES:
+        raise RegistryError([f"{name}: {n} bytes; a registry may have at most {MAX_FILE_BYTES}"])
+
+
 def load(path=None) -> Registry:
     """Load, validate and lower the registry; raise RegistryError listing all problems."""
     path = Path(path) if path is not None else DEFAULT_PATH
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise RegistryError([f"{path.name}: {size} bytes; a registry may have at most "
-                                 f"{MAX_FILE_BYTES}"])
+        _size_ok(path.stat().st_size, path.name)        # before reading a huge file
         raw = path.read_bytes()
     except OSError as exc:
         raise RegistryError([f"{path}: cannot read ({exc.strerror})"]) from None
@@ -288,10 +290,8 @@ def load(path=None) -> Registry:
 def loads(raw, path=Path("<registry>")) -> Registry:
     """Load registry text (bytes or str) with the same checks as ``load``."""
     name = Path(path).name
+    _size_ok(len(raw), name)
     if isinstance(raw, bytes):
-        if len(raw) > MAX_FILE_BYTES:
-            raise RegistryError([f"{name}: {len(raw)} bytes; a registry may have at most "
-                                 f"{MAX_FILE_BYTES}"])
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -300,9 +300,6 @@ def loads(raw, path=Path("<registry>")) -> Registry:
                                  f"{exc.reason})"]) from None
     else:
         text = raw
-        if len(text) > MAX_FILE_BYTES:
-            raise RegistryError([f"{name}: {len(text)} characters; a registry may have at most "
-                                 f"{MAX_FILE_BYTES}"])
     if "\x00" in text:
         raise RegistryError([f"{name}: contains a NUL character"])
     _pre_scan(text, name)

@@ -97,3 +97,44 @@ def test_hostile_propositions_rejected(text, fragment):
 def test_non_string_input_is_an_error():
     with pytest.raises(ParseError, match="expected a string"):
         parse_term(3, V, where="facts[F_x].prop")
+
+
+@pytest.mark.parametrize("text, fragment, column", [
+    ("Ｈ + 1", "non-ASCII character 'Ｈ' (U+FF28)", 1),          # full-width
+    ("T + ℌ", "non-ASCII character 'ℌ'", 5),                     # Fraktur
+    ("𝐻 * 2", "non-ASCII character '𝐻'", 1),                     # mathematical bold
+    ("ｒｐｏｗ(T, H)", "non-ASCII character 'ｒ'", 1),
+    ("H\u200b", "non-ASCII character", 2),                         # zero-width space
+    ("H + 1  # a comment", "a comment ('#') is not allowed", 8),
+    ("H + \\\n 1", "a backslash (line continuation) is not allowed", 5),
+    ("H +\n 1", "a line break is not allowed", 4),
+    ("H ** 0x40", "number '0x40' is not a plain decimal literal", 6),
+    ("0o17 * H", "number '0o17'", 1),
+    ("H ** 0b11", "number '0b11'", 6),
+    ("1_000 * H", "number '1_000'", 1),
+    ("007 * H", "number '007'", 1),
+    ("H\t+ 1", "character '\\t' is not allowed", 2),
+])
+def test_parser_reads_only_what_it_shows(text, fragment, column):
+    """Python would fold look-alikes to H and rpow, drop the comment, read 0x40 as 64."""
+    with pytest.raises(ParseError) as exc:
+        parse_term(text, V, where="theorems[7].statement.goal")
+    msg = str(exc.value)
+    assert msg.startswith("theorems[7].statement.goal: ") and fragment in msg, msg
+    assert f"(at column {column})" in msg
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("((H + 1)**64)**64", "total degree 4096"),
+    ("(H + T + x + h1 + h2 + 1)**12", "monomials"),
+    ("rpow(rpow(rpow(rpow(rpow(T, H), H), H), H), H)", "rpow nested more than 4"),
+])
+def test_expansion_is_bounded_at_parse_time(text, fragment):
+    with pytest.raises(ParseError, match=fragment):
+        parse_term(text, V, where="facts[F_x].prop")
+
+
+def test_bounds_leave_room_for_real_statements():
+    assert parse_term("(H + 1)**64", V)[0] == "pow"
+    assert parse_term("rpow(rpow(rpow(rpow(T, H), H), H), H)", V)[0] == "rpow"
+    assert parse_term("(H + T + x + 1)**8 * (h1 - h2)**2", V)[0] == "mul"

@@ -30,6 +30,7 @@ import sys
 import time
 
 from verifier import pipeline, views
+from verifier.certschema import CertificateSchemaError
 from verifier.expr import show, show_prop
 from verifier.registry import DEFAULT_PATH, METHODS, STATUSES, RegistryError, load
 
@@ -171,7 +172,7 @@ def _print_extras(s):
 
 def _json_row(r):
     keys = ("id", "name", "lean_name", "part", "status_printed", "kernel", "kernel_note", "z3",
-            "z3_note", "sympy", "sympy_note", "vacuity", "vacuity_model", "printed", "lean",
+            "z3_note", "sympy", "sympy_note", "vacuity", "printed", "lean",
             "lean_note", "coq", "coq_note", "evidence")
     return {k: r.get(k) for k in keys if k in r}
 
@@ -189,7 +190,8 @@ def _print_summary(reg, rows, s):
     print()
     print(f"kernel-proved {s['kernel_proved']}/{s['theorems']}   Z3-proved {s['z3_proved']}/{s['theorems']}   "
           f"SymPy-checked {s['sympy_checked']}/{s['sympy_applicable']} equalities   "
-          f"non-vacuous {s['non_vacuous']}/{s['theorems']}")
+          f"non-vacuous {s['non_vacuous']}/{s['theorems']} (vacuous {s['vacuous']}, "
+          f"unknown {s['vacuity_unknown']}; neither is counted as proved)")
     print(f"errata {s['errata']} (printed statements refuted by Z3: {s['printed_refuted']})   "
           f"hypotheses {s['hypotheses']}   facts {s['facts']}   project axioms {s['project_axioms']}   "
           f"{s['seconds']:.2f} s")
@@ -199,11 +201,11 @@ def _print_summary(reg, rows, s):
     bad = [r for r in rows if not pipeline.row_ok(r)]
     for r in bad:
         why = [f"kernel {r['kernel']}: {r['kernel_note']}" if r["kernel"] != "PROVED" else ""]
+        if not pipeline.non_vacuous(r):
+            why.append(f"vacuity {r['vacuity']['status']}: {r['vacuity']['note']}")
         if "z3" in r:
             if r["z3"] != "PROVED":
                 why.append(f"z3 {r['z3']} {r.get('z3_note', '')}")
-            if r["vacuity"] != "PROVED":
-                why.append(f"vacuity {r['vacuity']} (hypotheses unsatisfiable)")
             if r["sympy"] not in ("PROVED", "UNSUPPORTED"):
                 why.append(f"sympy {r['sympy']} {r['sympy_note']}")
             if r["printed"] and not r["printed"]["consistent"]:
@@ -357,14 +359,15 @@ def cmd_show(args):
                 print(f"      step {i + 1}  have {st['prop']}   by {_cert_text(st['proof'])}")
         for j, g in enumerate(cert.get("goals", [])):
             print(f"      goal {j + 1}  {_cert_text(g)}")
-    model = r.get("vacuity_model")
-    mtxt = (" (model: " + ", ".join(f"{k} = {v}" for k, v in model.items()) + ")") if model else ""
+    vac, model = r["vacuity"], r["vacuity"]["model"]
+    mtxt = (" (certified real model: " + (", ".join(f"{k} = {v}" for k, v in model.items()) or "—")
+            + ")") if model is not None else f" ({vac['note']})"
     print(f"  Checkers     kernel {r['kernel']}" + (f" ({r['kernel_note']})" if r["kernel_note"] else ""))
     print(f"               Z3 {r['z3']}" + (f" ({r['z3_note']})" if r.get("z3_note") else ""))
     sy = r["sympy"] + (" (inequality: not a SymPy check)" if r["sympy"] == "UNSUPPORTED" else
                        (f" ({r['sympy_note']})" if r["sympy_note"] else ""))
     print(f"               SymPy {sy}")
-    print(f"               vacuity {r['vacuity']}{mtxt}")
+    print(f"               vacuity {vac['status']}{mtxt}")
     exp, _ = _export_statuses(reg, only=t.id)
     x = exp[t.id]
     print(f"               Lean {x['lean']} ({x['lean_note']})")
@@ -924,6 +927,9 @@ def main(argv=None):
         return BAD
     except BrokenPipeError:
         return OK
+    except CertificateSchemaError as exc:
+        print(f"roughatlas: malformed certificate file in proofs/: {exc}", file=sys.stderr)
+        return FAIL
     except KeyboardInterrupt:
         print("roughatlas: interrupted", file=sys.stderr)
         return 130

@@ -18,6 +18,8 @@ conjunction; ``op`` is one of ``<  <=  =  >  >=``.  Chained comparisons
 from __future__ import annotations
 
 import ast
+import math
+import re
 from fractions import Fraction
 
 MAX_TEXT = 2000
@@ -25,6 +27,10 @@ MAX_DEPTH = 60
 MAX_POW = 64
 MAX_INT_DIGITS = 30
 MAX_NODES = 400
+MAX_DEGREE = 64          # total degree of a term once expanded (atoms: variables, 1/p, rpow)
+MAX_TERMS = 5000         # monomials a term may expand to (an upper bound computed at parse time)
+MAX_RPOW_NEST = 4        # rpow inside rpow inside ...
+MAX_BITS = 4096          # bits of a coefficient once expanded (the kernel's own bound)
 FUNCTIONS = {"rpow": 2}
 _CMP = {ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=", ast.Gt: ">", ast.GtE: ">="}
 _BIN = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
@@ -150,6 +156,114 @@ class _Reader:
         self.fail(node, "expected a relation such as 'a < b' or 'a == b'")
 
 
+_ALLOWED = re.compile(r"[ -\"$-\[\]-~]")     # printable ASCII except '#' and '\\'
+_NUMBER = re.compile(r"[0-9][A-Za-z0-9_.]*")
+_NAME_RUN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _prescan(text, where):
+    """Reject what Python would read differently from what it shows.
+
+    Only ASCII letters, digits, '_', spaces and the operators are allowed: no
+    comments (``#``), no line continuations or breaks, no look-alike letters
+    (Python folds ``Ｈ`` and ``𝐻`` to ``H``), and numbers are plain decimal digits
+    (no ``0x40``, ``0o7``, ``0b1``, ``1_000``; ``1.5`` and ``1e3`` reach the float error).
+    """
+    for i, ch in enumerate(text):
+        if not _ALLOWED.fullmatch(ch):
+            if ch == "#":
+                what = "a comment ('#') is not allowed"
+            elif ch == "\\":
+                what = "a backslash (line continuation) is not allowed"
+            elif ch in "\n\r":
+                what = "a line break is not allowed"
+            elif not ch.isascii():
+                what = (f"non-ASCII character {ch!r} (U+{ord(ch):04X}) is not allowed; "
+                        f"names and numbers are plain ASCII")
+            else:
+                what = f"character {ch!r} is not allowed"
+            raise ParseError(where, f"{what} (at column {i + 1})")
+    pos = 0
+    while pos < len(text):
+        m = _NAME_RUN.match(text, pos)
+        if m:
+            pos = m.end()
+            continue
+        m = _NUMBER.match(text, pos)
+        if m:
+            tok = m.group()
+            if not re.fullmatch(r"[0-9]+(\.[0-9]*)?([eE][0-9]+)?", tok) or \
+                    (len(tok) > 1 and tok[0] == "0" and tok[1:2].isdigit()):
+                raise ParseError(where, f"number {tok!r} is not a plain decimal literal "
+                                        f"(at column {pos + 1}); write integers in base 10 "
+                                        f"without prefixes or underscores")
+            pos = m.end()
+            continue
+        pos += 1
+
+
+def _cost(e, where, nest=0):
+    """(degree, monomial bound, atoms, coefficient bits) of a term once the kernel expands it.
+
+    Upper bounds computed from the IR alone, so an input whose expansion would be
+    huge (``((H + 1)**64)**64``, ``((10**64)**64)**64``) is rejected before anything
+    expands it.
+    """
+    tag = e[0]
+    if tag == "num":
+        q = e[1]
+        return 0, 1, frozenset(), max(q.numerator.bit_length(), q.denominator.bit_length())
+    if tag == "var":
+        return 1, 1, frozenset([e[1]]), 1
+    if tag == "neg":
+        return _cost(e[1], where, nest)
+    if tag in ("add", "sub", "mul"):
+        (d1, t1, a1, b1), (d2, t2, a2, b2) = _cost(e[1], where, nest), _cost(e[2], where, nest)
+        if tag == "mul":
+            return _bounded(d1 + d2, t1 * t2, a1 | a2, b1 + b2 + min(t1, t2).bit_length(), where)
+        return _bounded(max(d1, d2), t1 + t2, a1 | a2, max(b1, b2) + 1, where)
+    if tag == "div":
+        d1, t1, a1, b1 = _cost(e[1], where, nest)
+        d2, t2, a2, b2 = _cost(e[2], where, nest)
+        if d2 == 0:
+            return _bounded(d1, t1, a1, b1 + b2, where)
+        return _bounded(d1 + 1, t1, a1 | {("inv", e[2])}, b1 + b2, where)
+    if tag == "pow":
+        d, t, a, b = _cost(e[1], where, nest)
+        k = abs(e[2])
+        if e[2] < 0 and d > 0:
+            return _bounded(k, 1, frozenset([("inv", e[1])]), b * k, where)
+        return _bounded(d * k, t ** k if t > 1 else 1, a, (b + t.bit_length()) * k, where)
+    if tag == "rpow":
+        if nest + 1 > MAX_RPOW_NEST:
+            raise ParseError(where, f"rpow nested more than {MAX_RPOW_NEST} levels deep")
+        _cost(e[1], where, nest + 1)
+        _cost(e[2], where, nest + 1)
+        return 1, 1, frozenset([e]), 1
+    raise ParseError(where, f"unknown term node {tag!r}")
+
+
+def _bounded(d, t, atoms, bits, where):
+    if d > MAX_DEGREE:
+        raise ParseError(where, f"term expands to total degree {d} (at most {MAX_DEGREE})")
+    t = min(t, math.comb(len(atoms) + d, d)) if t > MAX_TERMS else t
+    if t > MAX_TERMS:
+        raise ParseError(where, f"term may expand to {t} monomials (at most {MAX_TERMS})")
+    if bits > MAX_BITS:
+        raise ParseError(where, f"constants may grow to {bits} bits (at most {MAX_BITS})")
+    return d, t, atoms, bits
+
+
+def check_cost(e, where=""):
+    """Raise ParseError unless every term of an IR term or relation is within the bounds."""
+    if e[0] == "rel":
+        _cost(e[2], where)
+        _cost(e[3], where)
+    else:
+        _cost(e, where)
+    return e
+
+
 def _count_nodes(tree, where):
     n = 0
     for _ in ast.walk(tree):
@@ -165,6 +279,7 @@ def _tree(text, where, mode_hint):
         raise ParseError(where, f"text longer than {MAX_TEXT} characters")
     if not text.strip():
         raise ParseError(where, f"empty {mode_hint}")
+    _prescan(text.strip(), where)
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
@@ -181,13 +296,16 @@ def _tree(text, where, mode_hint):
 
 def parse_term(text, variables, where=""):
     """Parse an arithmetic term over the declared ``variables``."""
-    return _Reader(variables, where).term(_tree(text, where, "term"))
+    return check_cost(_Reader(variables, where).term(_tree(text, where, "term")), where)
 
 
 def parse_prop(text, variables, where=""):
     """Parse a conjunction of relations over the declared ``variables``."""
     try:
-        return _Reader(variables, where).prop(_tree(text, where, "proposition"))
+        rels = _Reader(variables, where).prop(_tree(text, where, "proposition"))
+        for r in rels:
+            check_cost(r, where)
+        return rels
     except RecursionError:
         raise ParseError(where, "proposition nested too deeply") from None
 

@@ -27,10 +27,15 @@ A fact is ``p > 0``, ``p >= 0`` or ``p = 0`` for a polynomial p.  Certificates:
 
 Every inv atom in a goal must have a non-zero argument (a fact p > 0 or p < 0):
 goals with a division are only proved where they are defined.
+
+Bounded work: a coefficient 0 is refused (it only adds work), a certificate has at
+most MAX_ITEMS steps, goals and terms per list, and one check spends at most
+MAX_WORK monomial operations; past that the certificate is rejected, never accepted.
 """
 from __future__ import annotations
 
 import re
+import threading
 from fractions import Fraction
 
 from verifier.expr import ParseError, fmt_num, parse_prop, parse_term
@@ -42,6 +47,25 @@ class KernelError(Exception):
 
 MAX_TERMS = 5000       # monomials in one polynomial
 MAX_BITS = 4096        # bits in one coefficient's numerator or denominator
+MAX_WORK = 200_000     # monomial operations one check may spend (the registry needs <= 100)
+MAX_ITEMS = 2000       # steps, goals, or terms of one certificate
+
+_budget = threading.local()
+
+
+def _spend(n):
+    left = getattr(_budget, "left", None)
+    if left is not None:
+        _budget.left = left - n
+        if left - n < 0:
+            raise KernelError(f"the certificate asks for more than {MAX_WORK} monomial "
+                              f"operations")
+
+
+def _items(x, what):
+    if len(x) > MAX_ITEMS:
+        raise KernelError(f"more than {MAX_ITEMS} {what}")
+    return x
 
 
 def _guard(r):
@@ -56,6 +80,7 @@ def _guard(r):
 # -- polynomials: {monomial: Fraction}, monomial = sorted tuple of (atom, exponent)
 
 def _add(p, q, c=Fraction(1)):
+    _spend(len(p) + len(q))
     r = dict(p)
     for m, v in q.items():
         s = r.get(m, 0) + c * v
@@ -74,6 +99,7 @@ def _mono_mul(a, b):
 
 
 def _mul(p, q):
+    _spend(len(p) * len(q))
     r = {}
     for m1, c1 in p.items():
         for m2, c2 in q.items():
@@ -192,6 +218,13 @@ def _q(text, where):
         raise KernelError(f"{where}: coefficient {text!r} is not an exact rational") from None
 
 
+def _nonzero(text, where):
+    c = _q(text, where)
+    if c == 0:
+        raise KernelError(f"{where}: coefficient 0 (a term that contributes nothing is not allowed)")
+    return c
+
+
 class _Context:
     def __init__(self, variables, premises, lemmas):
         self.vars = list(variables)
@@ -234,8 +267,9 @@ class _Context:
         if gk != "=":
             raise KernelError("an 'eq' certificate proves only an equality")
         total = {}
-        for i, t in enumerate(cert.get("terms", [])):
+        for i, t in enumerate(_items(cert.get("terms", []), "terms")):
             where = f"eq term {i + 1}"
+            c = _nonzero(t.get("c"), where)
             refs = t.get("of", [])
             if len(refs) != 1:
                 raise KernelError(f"{where}: names exactly one equality fact")
@@ -243,7 +277,7 @@ class _Context:
             if k != "=":
                 raise KernelError(f"{where}: {refs[0]} is not an equality")
             m = self.term(t["times"], where) if "times" in t else _const(1)
-            total = _add(total, _mul(m, f), _q(t.get("c"), where))
+            total = _add(total, _mul(m, f), c)
         if _add(g, total, Fraction(-1)):
             raise KernelError("goal minus the combination does not normalise to 0: "
                               + _key(_add(g, total, Fraction(-1))))
@@ -254,12 +288,12 @@ class _Context:
             raise KernelError("an equality goal needs an 'eq' or 'cite' certificate")
         neg = {"neg": (_add({}, g, Fraction(-1)), ">=" if gk == ">" else ">")}
         total, strict = {}, False
-        terms = cert.get("terms", [])
+        terms = _items(cert.get("terms", []), "terms")
         if not terms:
             raise KernelError("empty refutation")
         for i, t in enumerate(terms):
             where = f"refute term {i + 1}"
-            c = _q(t.get("c"), where)
+            c = _nonzero(t.get("c"), where)
             if "sq" in t:
                 if set(t) - {"c", "sq"}:
                     raise KernelError(f"{where}: a square term takes only c and sq")
@@ -342,11 +376,19 @@ def check(variables, premises, goal, certificate, lemmas=None):
     IR (a conjunction); lemmas: {"t:ID" or "t:ID.k": fact} from earlier proved
     theorems whose premises the caller has matched (see ``theorem_facts``).
     """
+    _budget.left = MAX_WORK
+    try:
+        return _check(variables, premises, goal, certificate, lemmas)
+    finally:
+        _budget.left = None
+
+
+def _check(variables, premises, goal, certificate, lemmas):
     ctx = _Context(variables, premises, lemmas or {})
-    for i, step in enumerate(certificate.get("steps", [])):
+    for i, step in enumerate(_items(certificate.get("steps", []), "steps")):
         fact = ctx.lemma(step, i) if "lemma" in step else ctx.have(step, i)
         ctx.facts[f"s:{i + 1}"] = fact
-    goals = certificate.get("goals", [])
+    goals = _items(certificate.get("goals", []), "goals")
     if len(goals) != len(goal):
         raise KernelError(f"{len(goal)} goal relation(s) but {len(goals)} certificate(s)")
     for j, (rel, cert) in enumerate(zip(goal, goals)):

@@ -13,7 +13,7 @@ import json
 import time
 from pathlib import Path
 
-from verifier import kernel, search
+from verifier import budget, certschema, kernel, search, vacuity
 from verifier.expr import show
 from verifier.registry import ROOT, used_theorems
 from verifier.sympy_backend import check_identity
@@ -22,6 +22,8 @@ from verifier import z3backend
 
 PROOFS = ROOT / "proofs"
 STATUSES = (PROVED, REFUTED, UNKNOWN, "TIMEOUT", UNSUPPORTED, ERROR)
+STEP_SECONDS = 20          # wall-clock budget of one kernel, Z3, SymPy or vacuity step
+SEARCH_SECONDS = 60        # of one theorem's certificate search
 
 
 def part_file(part, proofs_dir=PROOFS):
@@ -35,13 +37,13 @@ def load_certificates(proofs_dir=PROOFS):
     certs = {}
     for path in sorted(Path(proofs_dir).glob("part_*.json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            entries = data["certificates"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path.name}: not a certificate file ({exc})") from None
+            if path.stat().st_size > certschema.MAX_FILE_BYTES:
+                raise certschema.CertificateSchemaError(
+                    f"{path.name}: {path.stat().st_size} bytes (at most {certschema.MAX_FILE_BYTES})")
+            entries = certschema.parse_file(path.read_bytes(), path.name)
+        except OSError as exc:
+            raise ValueError(f"{path.name}: cannot read ({exc.strerror})") from None
         for c in entries:
-            if not isinstance(c, dict) or not isinstance(c.get("id"), int):
-                raise ValueError(f"{path.name}: certificate without an integer id")
             if c["id"] in certs:
                 raise ValueError(f"{path.name}: a second certificate for theorem {c['id']}")
             certs[c["id"]] = c
@@ -51,12 +53,18 @@ def load_certificates(proofs_dir=PROOFS):
 def lemma_facts(t, by_id, proved):
     """Goals of earlier proved theorems that ``t`` uses and whose premises it has."""
     out = {}
-    mine, _ = kernel.theorem_facts(t.statement.premises, ())
+    try:
+        mine, _ = kernel.theorem_facts(t.statement.premises, ())
+    except kernel.KernelError:
+        return out                     # the kernel check itself reports the problem
     for u in used_theorems(t):
-        if u not in proved:
+        if u not in proved or u not in by_id:
             continue
         s = by_id[u].statement
-        prem, goals = kernel.theorem_facts(s.premises, s.goal)
+        try:
+            prem, goals = kernel.theorem_facts(s.premises, s.goal)
+        except kernel.KernelError:
+            continue
         if not set(s.vars) <= set(t.statement.vars) or not kernel.premises_included(prem, mine):
             continue
         if len(goals) == 1:
@@ -74,9 +82,15 @@ def kernel_check(t, cert, lemmas):
         return ERROR, "stale certificate: the statement changed (run: roughatlas certify)"
     s = t.statement
     try:
-        kernel.check(s.vars, s.premises, s.goal, cert, lemmas)
+        certschema.validate(cert, f"certificate for theorem {t.id}")
+        with budget.limit(STEP_SECONDS, "kernel check"):
+            kernel.check(s.vars, s.premises, s.goal, cert, lemmas)
+    except certschema.CertificateSchemaError as exc:
+        return ERROR, f"malformed certificate: {exc}"
     except kernel.KernelError as exc:
         return ERROR, f"kernel rejects the certificate: {exc}"
+    except budget.StepTimeout as exc:
+        return "TIMEOUT", str(exc)
     return PROVED, ""
 
 
@@ -86,7 +100,11 @@ def certify(reg, proofs_dir=PROOFS, progress=None):
     for t in reg.theorems:
         s = t.statement
         lemmas = lemma_facts(t, by_id, proved)
-        cert, msg = search.certify(s.vars, s.premises, s.goal, lemmas)
+        try:
+            with budget.limit(SEARCH_SECONDS, "certificate search"):
+                cert, msg = search.certify(s.vars, s.premises, s.goal, lemmas)
+        except (kernel.KernelError, budget.StepTimeout) as exc:
+            cert, msg = None, f"search failed: {exc}"
         if cert is not None:
             cert = {"id": t.id, "name": t.name, "digest": s.digest(), **cert}
             status, why = kernel_check(t, cert, lemmas)
@@ -148,14 +166,20 @@ def verify(reg, only=None, proofs_dir=PROOFS, opinions=True, progress=None):
             continue
         row = {"id": t.id, "name": t.name, "lean_name": t.lean_name, "part": t.part,
                "status_printed": t.status_printed, "kernel": kstatus, "kernel_note": kmsg}
+        row["vacuity"] = _step(lambda: vacuity.decide(s.vars, s.premises), "vacuity check",
+                               lambda why: {"status": vacuity.UNKNOWN, "model": None, "note": why})
         if opinions:
-            z, cex, znote = z3backend.prove(s.vars, s.premises, s.goal)
+            z, cex, znote = _step(lambda: z3backend.prove(s.vars, s.premises, s.goal),
+                                  "Z3", lambda why: ("TIMEOUT", None, why))
             row.update(z3=z, z3_note=znote)
             if cex:
                 row["z3_counterexample"] = cex
-            row["sympy"], row["sympy_note"] = check_identity(s.premises, s.goal)
-            row["vacuity"], row["vacuity_model"] = z3backend.satisfiable(s.vars, s.premises)
-            row["printed"] = printed_check(t)
+            row["sympy"], row["sympy_note"] = _step(lambda: check_identity(s.premises, s.goal),
+                                                    "SymPy", lambda why: ("TIMEOUT", why))
+            row["printed"] = _step(lambda: printed_check(t), "Z3 (printed reading)",
+                                   lambda why: {"reading": t.printed_formal.show(), "z3": "TIMEOUT",
+                                                "counterexample": None, "note": why,
+                                                "consistent": False})
         rows.append(row)
         if progress:
             progress(t)
@@ -175,11 +199,29 @@ def printed_check(t):
     return {"reading": pf.show(), "z3": z, "counterexample": cex, "note": note, "consistent": ok}
 
 
+def _step(fn, what, on_timeout):
+    """Run one checker step under the wall-clock budget (building the query included)."""
+    try:
+        with budget.limit(STEP_SECONDS, what):
+            return fn()
+    except budget.StepTimeout as exc:
+        return on_timeout(str(exc))
+
+
+def non_vacuous(row):
+    return row.get("vacuity", {}).get("status") == vacuity.NON_VACUOUS
+
+
+def counted(row, key):
+    """A checker's PROVED counts only for a theorem whose hypotheses have a certified model."""
+    return row.get(key) == PROVED and non_vacuous(row)
+
+
 def row_ok(row):
-    if row["kernel"] != PROVED:
+    if row["kernel"] != PROVED or not non_vacuous(row):
         return False
     if "z3" in row:
-        if row["z3"] != PROVED or row["vacuity"] != PROVED:
+        if row["z3"] != PROVED:
             return False
         if row["sympy"] not in (PROVED, UNSUPPORTED):
             return False
@@ -189,8 +231,8 @@ def row_ok(row):
 
 
 def summarize(reg, rows, seconds, opinions=True):
-    def count(key, val=PROVED):
-        return sum(1 for r in rows if r.get(key) == val)
+    def count(key):
+        return sum(1 for r in rows if counted(r, key))
 
     errata = sum(1 for t in reg.theorems if t.status_printed != "ok"
                  and any(r["id"] == t.id for r in rows))
@@ -200,10 +242,10 @@ def summarize(reg, rows, seconds, opinions=True):
         if not pr:
             continue
         parts.append({"part": p["id"], "title": p["title"], "theorems": len(pr),
-                      "kernel_proved": sum(r["kernel"] == PROVED for r in pr),
-                      "z3_proved": sum(r.get("z3") == PROVED for r in pr),
-                      "sympy_checked": sum(r.get("sympy") == PROVED for r in pr),
-                      "non_vacuous": sum(r.get("vacuity") == PROVED for r in pr),
+                      "kernel_proved": sum(counted(r, "kernel") for r in pr),
+                      "z3_proved": sum(counted(r, "z3") for r in pr),
+                      "sympy_checked": sum(counted(r, "sympy") for r in pr),
+                      "non_vacuous": sum(non_vacuous(r) for r in pr),
                       "errata": sum(r["status_printed"] != "ok" for r in pr)})
     return {
         "theorems": len(rows),
@@ -211,7 +253,10 @@ def summarize(reg, rows, seconds, opinions=True):
         "z3_proved": count("z3") if opinions else None,
         "sympy_checked": count("sympy") if opinions else None,
         "sympy_applicable": sum(1 for r in rows if r.get("sympy") not in (None, UNSUPPORTED)),
-        "non_vacuous": count("vacuity") if opinions else None,
+        "non_vacuous": sum(non_vacuous(r) for r in rows),
+        "vacuous": sum(r["vacuity"]["status"] == vacuity.VACUOUS for r in rows),
+        "vacuity_unknown": sum(r["vacuity"]["status"] == vacuity.UNKNOWN for r in rows),
+        "kernel_accepted": sum(r["kernel"] == PROVED for r in rows),
         "errata": errata,
         "printed_refuted": sum(1 for r in rows if r.get("printed") and r["printed"]["z3"] == REFUTED),
         "hypotheses": len(reg.hypotheses),

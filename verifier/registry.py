@@ -145,6 +145,12 @@ def _mapping(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a key must be a plain scalar, not a {type(key).__name__}",
+                key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -161,6 +167,9 @@ class _Checker:
         self.problems = []
 
     def err(self, where, msg):
+        msg = str(msg)
+        if len(msg) > MAX_MESSAGE:
+            msg = msg[:MAX_MESSAGE - 5] + " ...)"
         self.problems.append(f"{where}: {msg}")
 
     def keys(self, obj, spec, where):
@@ -174,6 +183,15 @@ class _Checker:
             if required and k not in obj:
                 self.err(where, f"missing required field {k!r}")
         return True
+
+    def section(self, data, key, name):
+        v = data.get(key)
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            self.err(f"{name}.{key}", f"expected a list, got {type(v).__name__}")
+            return []
+        return v
 
     def string(self, obj, key, where, pattern=None, what=""):
         v = obj.get(key)
@@ -197,23 +215,103 @@ class _Checker:
 
     def prop(self, text, variables, where):
         try:
-            return parse_prop(text, variables, where)
+            return self.defined(parse_prop(text, variables, where), where)
         except ParseError as exc:
             self.err(exc.where, exc.message)
             return None
+
+    def defined(self, rels, where):
+        """The relations, or None (with a problem) if a denominator is identically 0."""
+        from verifier import kernel
+
+        norm = kernel._Norm()
+        try:
+            for r in rels:
+                kernel._fact(norm, r)
+        except kernel.KernelError as exc:
+            self.err(where, f"{exc} in {show(r)[:80]!r}")
+            return None
+        return rels
+
+
+MAX_FILE_BYTES = 4_000_000      # the registry is ~150 kB
+MAX_YAML_DEPTH = 32             # collections inside collections (the registry needs ~6)
+MAX_MESSAGE = 300               # characters of one problem message
+
+
+def _pre_scan(text, name):
+    """Refuse what a hand-written registry never needs, before the YAML composer sees it.
+
+    A token scan (flat, no recursion) rejects anchors, aliases and tags and bounds the
+    nesting depth, so neither a billion-laughs expansion nor 30,000 nested '[' reaches
+    the (recursive) composer and constructor.
+    """
+    depth = 0
+    opens = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+             yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+    closes = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+    try:
+        for tok in yaml.scan(text, Loader=_UniqueKeyLoader):
+            where = f"{name}, line {tok.start_mark.line + 1}, column {tok.start_mark.column + 1}"
+            if isinstance(tok, (yaml.AnchorToken, yaml.AliasToken)):
+                raise RegistryError([f"{where}: YAML anchors and aliases ('&', '*') are not "
+                                     f"allowed in the registry; write the value out"])
+            if isinstance(tok, yaml.TagToken):
+                raise RegistryError([f"{where}: YAML tags ('!') are not allowed in the registry"])
+            if isinstance(tok, opens):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    raise RegistryError([f"{where}: collections nested deeper than "
+                                         f"{MAX_YAML_DEPTH} levels"])
+            elif isinstance(tok, closes):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        raise RegistryError([f"{name}: not valid YAML: {_short(exc)}"]) from None
+
+
+def _short(exc):
+    msg = str(exc)
+    return msg if len(msg) <= MAX_MESSAGE else msg[:MAX_MESSAGE - 4] + " ..."
+
+
+def _size_ok(n, name):
+    if n > MAX_FILE_BYTES:
+        raise RegistryError([f"{name}: {n} bytes; a registry may have at most {MAX_FILE_BYTES}"])
 
 
 def load(path=None) -> Registry:
     """Load, validate and lower the registry; raise RegistryError listing all problems."""
     path = Path(path) if path is not None else DEFAULT_PATH
     try:
-        text = path.read_text(encoding="utf-8")
+        _size_ok(path.stat().st_size, path.name)        # before reading a huge file
+        raw = path.read_bytes()
     except OSError as exc:
         raise RegistryError([f"{path}: cannot read ({exc.strerror})"]) from None
+    return loads(raw, path)
+
+
+def loads(raw, path=Path("<registry>")) -> Registry:
+    """Load registry text (bytes or str) with the same checks as ``load``."""
+    name = Path(path).name
+    _size_ok(len(raw), name)
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw[:exc.start].count(b"\n") + 1
+            raise RegistryError([f"{name}: not UTF-8 text (byte {exc.start}, line {line}: "
+                                 f"{exc.reason})"]) from None
+    else:
+        text = raw
+    if "\x00" in text:
+        raise RegistryError([f"{name}: contains a NUL character"])
+    _pre_scan(text, name)
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
-        raise RegistryError([f"{path.name}: not valid YAML: {exc}"]) from None
+        raise RegistryError([f"{name}: not valid YAML: {_short(exc)}"]) from None
+    except RecursionError:
+        raise RegistryError([f"{name}: nested too deeply"]) from None
     return lower(data, path)
 
 
@@ -227,7 +325,7 @@ def lower(data, path=Path("<registry>")) -> Registry:
 
     parts = []
     part_ids = {}
-    for i, p in enumerate(data.get("parts") or []):
+    for i, p in enumerate(c.section(data, "parts", name)):
         where = f"parts[{i}]"
         if not c.keys(p, PART_KEYS, where):
             continue
@@ -260,7 +358,7 @@ def lower(data, path=Path("<registry>")) -> Registry:
         facts[fid] = Fact(fid, vs, prop, str(f.get("text", "")), ref or {}, w)
 
     theorems, seen_ids, seen_names, seen_lean = [], set(), {}, {}
-    for i, t in enumerate(data.get("theorems") or []):
+    for i, t in enumerate(c.section(data, "theorems", name)):
         where = f"theorems[{i}]"
         if isinstance(t, dict) and isinstance(t.get("id"), int) and not isinstance(t["id"], bool):
             where = f"theorems[{t['id']}]"
@@ -346,7 +444,7 @@ def _source(c, src, where):
 def _declarations(c, data, section, keys, pattern, what, taken):
     """Yield (entry, where, id, vars, prop) for each valid hypothesis or fact entry."""
     seen = set()
-    for i, e in enumerate(data.get(section) or []):
+    for i, e in enumerate(c.section(data, section, Path(c.path).name)):
         where = f"{section}[{i}]"
         if not c.keys(e, keys, where):
             continue
@@ -377,7 +475,7 @@ def _statement(c, s, where, hyps, facts):
         if not c.keys(a, ASSUME_KEYS, aw):
             continue
         ref = a.get("ref")
-        src = hyps.get(ref) or facts.get(ref)
+        src = (hyps.get(ref) or facts.get(ref)) if isinstance(ref, str) else None
         if src is None:
             c.err(f"{aw}.ref", f"{ref!r} is not a declared hypothesis or fact")
             continue
@@ -412,7 +510,9 @@ def _statement(c, s, where, hyps, facts):
                 ok = False
         if not ok:
             continue
-        rels = [substitute(r, mapping) for r in src.prop]
+        rels = c.defined([substitute(r, mapping) for r in src.prop], aw)
+        if rels is None:
+            continue
         assumptions.append((label, ref, kind))
         if len(rels) == 1:
             premises.append((label, rels[0]))

@@ -65,7 +65,7 @@ def _lp(cands, target=None, strict_ok=True, timeout_ms=4000):
         if kind != "=":
             opt.add(lam[i] >= 0)
     const = None
-    for m in monos:
+    for m in sorted(monos):
         s = z3.Sum([lam[i] * z3.RealVal(str(p[m])) for i, (_, p, _) in enumerate(cands) if m in p]
                    or [z3.RealVal(0)])
         want = target.get(m, Fraction(0)) if target is not None else Fraction(0)

@@ -102,7 +102,7 @@ def theorem_view(reg, t, row, exports):
     dups = [g for g in pipeline.duplicate_groups(reg) if t.id in g]
     part = next(p for p in reg.parts if p["id"] == t.part)
     checkers = {k: row.get(k) for k in ("kernel", "kernel_note", "z3", "z3_note", "sympy",
-                                        "sympy_note", "vacuity", "vacuity_model")}
+                                        "sympy_note", "vacuity")}
     return {"kind": "theorem", **theorem_brief(t), "part_title": part["title"],
             "printed": t.printed, "erratum": t.erratum, "printed_check": jsonable(row.get("printed")),
             "vars": list(t.statement.vars),

@@ -1,4 +1,4 @@
-"""Z3 as a second opinion: proofs by refutation, counterexamples, vacuity.
+"""Z3 as a second opinion: proofs by refutation and counterexamples (vacuity: verifier.vacuity).
 
 IR is translated straight to Z3 terms (not through SymPy), so Z3 and the
 kernel share only the parser.  ``rpow`` is an uninterpreted function with its
@@ -24,6 +24,7 @@ class _Tr:
         self.v = {name: z3.Real(name) for name in variables}
         self.rpow = z3.Function("rpow", z3.RealSort(), z3.RealSort(), z3.RealSort())
         self.lemmas = []
+        self.apps = []           # (base, exponent, application) of every rpow
         self.uninterpreted = False
         self.divisors = []
 
@@ -55,6 +56,7 @@ class _Tr:
             self.uninterpreted = True
             app = self.rpow(b, x)
             self.lemmas.append(z3.Implies(b > 0, app > 0))
+            self.apps.append((b, x, app))
             return app
         raise ValueError(f"unknown IR node {tag!r}")
 
@@ -120,19 +122,3 @@ def prove(variables, premises, goal):
         return REFUTED, cex, note
     reason = s.reason_unknown()
     return (TIMEOUT if "timeout" in reason or "canceled" in reason else UNKNOWN), None, reason
-
-
-def satisfiable(variables, premises):
-    """Vacuity check: (status, model).  PROVED means a model of the premises exists."""
-    try:
-        tr = _Tr(variables)
-        s = _solver()
-        s.add(*[tr.rel(r) for _, r in premises], *tr.lemmas)
-        res = s.check()
-    except (z3.Z3Exception, ValueError) as exc:
-        return ERROR, f"z3: {exc}"
-    if res == z3.sat:
-        return PROVED, _model(s.model(), tr)
-    if res == z3.unsat:
-        return REFUTED, None
-    return (TIMEOUT if "timeout" in s.reason_unknown() else UNKNOWN), None

@@ -15,10 +15,6 @@ Theorem skew_power_law (H ie se : R) (F_integral_exponent : ie = H + 1/2)
     (F_skew_from_integral : se = ie - 1) :
     se = H - 1/2.
 Proof.
-  assert (e_2 : (ie - (H + 1/2)) * (ie) = 0) by (replace (ie - (H + 1/2)) with 0 by lra; ring).
-  assert (e_3 : (ie - (H + 1/2)) * (se) = 0) by (replace (ie - (H + 1/2)) with 0 by lra; ring).
-  assert (e_4 : (se - (ie - 1)) * (H) = 0) by (replace (se - (ie - 1)) with 0 by lra; ring).
-  assert (e_5 : (se - (ie - 1)) * (ie) = 0) by (replace (se - (ie - 1)) with 0 by lra; ring).
   lra.
 Qed.
 
@@ -27,6 +23,7 @@ Theorem skew_exp_neg (H ie se : R) (F_integral_exponent : ie = H + 1/2)
     (F_skew_from_integral : se = ie - 1) (hH_lt_half : H < 1/2) :
     se < 0.
 Proof.
+  pose proof (skew_power_law H ie se F_integral_exponent F_skew_from_integral) as t_15.
   lra.
 Qed.
 

@@ -20,20 +20,19 @@ Proof.
 Qed.
 
 (** Theorem 32 (registry id 32, `bias_insufficient`, paper method: nlinarith). Printed: $n > 3C
-    \rightarrow C/n < 1/2$ Erratum (needs_side_condition): false without C > 0 (e.g. C = −1, n = −1
-    gives C/n = 1); the bias model |b| ≤ C/n needs C ≥ 0, and C > 0 makes n > 0 *)
-Theorem bias_insufficient (n C : R) (hn_gt_3C : 3 * C < n) (hC_pos : 0 < C) :
+    \rightarrow C/n < 1/2$ Erratum (needs_side_condition): false as printed without a sign condition
+    (C = −1, n = −1 satisfies n > 3C and gives C/n = 1); §6.1 calls n the sample size, so n > 0 is
+    the side condition the paper implies, and it is enough: for C ≤ 0, C/n ≤ 0, and for C > 0, C/n <
+    1/3. It is weaker than the earlier reading C > 0 (which forces n > 0 but excludes C ≤ 0, e.g. C
+    = 0); with n > 3C, C ≥ 0 also implies n > 0, so n > 0 is the weakest of these conditions *)
+Theorem bias_insufficient (n C : R) (hn_gt_3C : 3 * C < n) (hsample_pos : 0 < n) :
     C / n < 1/2.
 Proof.
-  assert (s_1 : 0 < n).
-  {
-    unfold Rdiv in *.
-    lra.
-  }
-  assert (s_2 : 0 < / n) by (apply Rinv_0_lt_compat; lra).
-  assert (s_3 : (n) * / n = 1) by (apply Rinv_r; lra).
-  assert (p_1 : 0 < (C) * (/ n)) by (apply Rmult_lt_0_compat; lra).
-  assert (p_2 : 0 < (n - 3 * C) * (/ n)) by (apply Rmult_lt_0_compat; lra).
+  assert (s_1 : 0 < / n) by (apply Rinv_0_lt_compat; lra).
+  assert (s_2 : (n) * / n = 1) by (apply Rinv_r; lra).
+  apply Rnot_le_lt; intro hneg.
+  assert (p_1 : 0 <= (n) * (C / n - 1/2)) by (apply Rmult_le_pos; lra).
+  assert (p_2 : (n / n - 1) * (C) = 0) by (replace (n / n - 1) with 0 by lra; ring).
   unfold Rdiv in *.
   lra.
 Qed.

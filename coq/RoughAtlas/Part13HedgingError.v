@@ -34,6 +34,7 @@ Theorem hedge_error_diverges (H dc he : R) (F_hedge_error_exp : he = 2 * dc)
     (F_delta_correction : dc = H - 1/2) (hH_lt_half : H < 1/2) :
     he < 0.
 Proof.
+  pose proof (hedge_error_is_curvature H dc he F_hedge_error_exp F_delta_correction) as t_49.
   lra.
 Qed.
 
@@ -53,10 +54,6 @@ Theorem hedge_error_equals_curvature (H dc he ce : R) (F_hedge_error_exp : he = 
     (F_delta_correction : dc = H - 1/2) (F_curvature_exp : ce = 2 * H - 1) :
     he = ce.
 Proof.
-  assert (e_3 : (ce - (2 * H - 1)) * (dc) = 0) by (replace (ce - (2 * H - 1)) with 0 by lra; ring).
-  assert (e_4 : (ce - (2 * H - 1)) * (he) = 0) by (replace (ce - (2 * H - 1)) with 0 by lra; ring).
-  assert (e_5 : (he - 2 * dc) * (H) = 0) by (replace (he - 2 * dc) with 0 by lra; ring).
-  assert (e_6 : (he - 2 * dc) * (ce) = 0) by (replace (he - 2 * dc) with 0 by lra; ring).
   lra.
 Qed.
 

@@ -28,9 +28,12 @@ Proof.
 Qed.
 
 (** Theorem 111 (registry id 111, `hedge_sens_double_skew`, paper method: ring). Printed: $2\Delta h
-    = 2\Delta h$ *)
-Theorem hedge_sens_double_skew (dh : R) :
-    2 * dh = 2 * dh.
+    = 2\Delta h$ Erratum (garbled): printed as the reflexive 2Δh = 2Δh, which says nothing; §4.15
+    and the name mean that the shift of the hedge-error exponent 2H − 1 under H ↦ H + Δh is twice
+    the shift of the skew exponent H − 1/2 (Theorems 110 and 109), which is what the statement now
+    says. The literal reading 2Δh = 2Δh is true (a tautology) and is kept as the printed text *)
+Theorem hedge_sens_double_skew (h dh : R) :
+    2 * (h + dh) - 1 - (2 * h - 1) = 2 * (h + dh - 1/2 - (h - 1/2)).
 Proof.
   field.
 Qed.

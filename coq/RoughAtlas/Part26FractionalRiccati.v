@@ -28,17 +28,16 @@ Qed.
 
 (** Theorem 123 (registry id 123, `ml_decay_identity`, paper method: ring). Printed: $1/(h + 1/2) =
     2/(2h + 1)$ Erratum (needs_side_condition): undefined at h = −1/2, where both denominators
-    vanish; stated under the standing hypothesis h > 0 *)
-Theorem ml_decay_identity (h : R) (hH_pos : 0 < h) :
+    vanish, and true for every other h. The weakest hypothesis is h ≠ −1/2; the registry's fragment
+    has no ≠ and the kernel proves a division only where a fact p > 0 or p < 0 shows its denominator
+    non-zero, so the statement assumes h > −1/2 (h + 1/2 > 0, the Mittag-Leffler order α = h + 1/2
+    of §7 is positive), not the stronger standing hypothesis h > 0 used before (the case h < −1/2 is
+    the same identity with both signs flipped) *)
+Theorem ml_decay_identity (h : R) (hh_gt_neg_half : (-1) / 2 < h) :
     1 / (h + 1/2) = 2 / (2 * h + 1).
 Proof.
-  assert (s_1 : 0 < h + 1/2).
-  {
-    unfold Rdiv in *.
-    lra.
-  }
-  assert (s_2 : 0 < / (h + 1/2)) by (apply Rinv_0_lt_compat; lra).
-  assert (s_3 : (h + 1/2) * / (h + 1/2) = 1) by (apply Rinv_r; lra).
+  assert (s_1 : 0 < / (h + 1/2)) by (apply Rinv_0_lt_compat; lra).
+  assert (s_2 : (h + 1/2) * / (h + 1/2) = 1) by (apply Rinv_r; lra).
   field; repeat split; lra.
 Qed.
 
@@ -58,9 +57,9 @@ Proof.
   assert (p_1 : 0 < (1/2 - H) * (1/2 - H)) by (apply Rmult_lt_0_compat; lra).
   assert (p_2 : 0 < (1/2 - H) * (H)) by (apply Rmult_lt_0_compat; lra).
   assert (p_3 : 0 <= (1 - 1 / (H + 1/2)) * (H + 1/2)) by (apply Rmult_le_pos; lra).
-  assert (p_4 : ((H + 1/2) / (H + 1/2) - 1) * (1 - 1 / (H + 1/2)) = 0)
+  assert (p_4 : ((H + 1/2) / (H + 1/2) - 1) * (H) = 0)
     by (replace ((H + 1/2) / (H + 1/2) - 1) with 0 by lra; ring).
-  assert (p_5 : ((H + 1/2) / (H + 1/2) - 1) * (/ (H + 1/2)) = 0)
+  assert (p_5 : ((H + 1/2) / (H + 1/2) - 1) * (H + 1/2) = 0)
     by (replace ((H + 1/2) / (H + 1/2) - 1) with 0 by lra; ring).
   unfold Rdiv in *.
   lra.

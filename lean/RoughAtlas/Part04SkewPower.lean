@@ -22,14 +22,13 @@ namespace RoughAtlas
 theorem skew_power_law (H ie se : ℝ) (F_integral_exponent : ie = H + 1/2)
     (F_skew_from_integral : se = ie - 1) :
     se = H - 1/2 := by
-  linear_combination (-1) * F_integral_exponent + (2) * (ie) * F_integral_exponent +
-      (-2) * (se) * F_integral_exponent + (-2) * (H) * F_skew_from_integral +
-      (2) * (ie) * F_skew_from_integral
+  linear_combination (1) * F_integral_exponent + (1) * F_skew_from_integral
 
 /-- Theorem 16 (registry id 16, `skew_exp_negative`, paper method: linarith). Printed: $se < 0$ -/
 theorem skew_exp_neg (H ie se : ℝ) (F_integral_exponent : ie = H + 1/2)
     (F_skew_from_integral : se = ie - 1) (hH_lt_half : H < 1/2) :
     se < 0 := by
+  have t_15 := skew_power_law H ie se F_integral_exponent F_skew_from_integral
   linarith
 
 /-- Theorem 17 (registry id 17, `skew_constant_finite`, paper method: linarith). Printed: $H + 1/2 >

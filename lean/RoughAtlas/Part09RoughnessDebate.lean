@@ -24,20 +24,24 @@ theorem neg_bias_underestimate (Hhat Htrue b : ℝ) (hbias_model : Hhat = Htrue 
   linarith
 
 /-- Theorem 32 (registry id 32, `bias_insufficient`, paper method: nlinarith). Printed: $n > 3C
-  \rightarrow C/n < 1/2$ Erratum (needs_side_condition): false without C > 0 (e.g. C = −1, n = −1
-  gives C/n = 1); the bias model |b| ≤ C/n needs C ≥ 0, and C > 0 makes n > 0 -/
-theorem bias_insufficient (n C : ℝ) (hn_gt_3C : 3 * C < n) (hC_pos : 0 < C) :
+  \rightarrow C/n < 1/2$ Erratum (needs_side_condition): false as printed without a sign condition
+  (C = −1, n = −1 satisfies n > 3C and gives C/n = 1); §6.1 calls n the sample size, so n > 0 is the
+  side condition the paper implies, and it is enough: for C ≤ 0, C/n ≤ 0, and for C > 0, C/n < 1/3.
+  It is weaker than the earlier reading C > 0 (which forces n > 0 but excludes C ≤ 0, e.g. C = 0);
+  with n > 3C, C ≥ 0 also implies n > 0, so n > 0 is the weakest of these conditions -/
+theorem bias_insufficient (n C : ℝ) (hn_gt_3C : 3 * C < n) (hsample_pos : 0 < n) :
     C / n < 1/2 := by
-  have s_1 : 0 < n := by
-    linarith
-  have s_2 : 0 < n⁻¹ := inv_pos.mpr (by linarith)
-  have s_3 : (n) * n⁻¹ = 1 := by
+  have s_1 : 0 < n⁻¹ := inv_pos.mpr (by linarith)
+  have s_2 : (n) * n⁻¹ = 1 := by
     have hne : n ≠ 0 := by
       first | exact ne_of_gt (by linarith) | exact ne_of_lt (by linarith)
     first | exact mul_inv_cancel₀ hne | field_simp
+  by_contra hneg
+  push_neg at hneg
   try simp only [div_eq_mul_inv (C) (n)] at *
-  have p_1 : 0 < (C) * (n⁻¹) := mul_pos (by linarith) (by linarith)
-  have p_2 : 0 < (n - 3 * C) * (n⁻¹) := mul_pos (by linarith) (by linarith)
+  have p_1 : 0 ≤ (n) * (C * n⁻¹ - 1/2) := mul_nonneg (by linarith) (by linarith)
+  have p_2 : (n * n⁻¹ - 1) * (C) = 0 :=
+      by first | exact mul_eq_zero_of_left (by linarith) _ | nlinarith
   nlinarith [p_1, p_2]
 
 end RoughAtlas

@@ -41,6 +41,7 @@ theorem hedge_error_is_curvature (H dc he : ℝ) (F_hedge_error_exp : he = 2 * d
 theorem hedge_error_diverges (H dc he : ℝ) (F_hedge_error_exp : he = 2 * dc)
     (F_delta_correction : dc = H - 1/2) (hH_lt_half : H < 1/2) :
     he < 0 := by
+  have t_49 := hedge_error_is_curvature H dc he F_hedge_error_exp F_delta_correction
   linarith
 
 /-- Theorem 51 (registry id 51, `hedge_error_double_skew`, paper method: linarith). Printed:
@@ -57,9 +58,7 @@ theorem hedge_error_double_skew (H dc he ie se : ℝ) (F_hedge_error_exp : he = 
 theorem hedge_error_equals_curvature (H dc he ce : ℝ) (F_hedge_error_exp : he = 2 * dc)
     (F_delta_correction : dc = H - 1/2) (F_curvature_exp : ce = 2 * H - 1) :
     he = ce := by
-  linear_combination (-1) * F_curvature_exp + (2) * F_delta_correction +
-      (-2) * (dc) * F_curvature_exp + (1) * (he) * F_curvature_exp + (2) * (H) * F_hedge_error_exp +
-      (-1) * (ce) * F_hedge_error_exp
+  linear_combination (-1) * F_curvature_exp + (2) * F_delta_correction + (1) * F_hedge_error_exp
 
 /-- Theorem 53 (registry id 53, `hedge_error_monotone`, paper method: linarith). Printed: $h_1 < h_2
   \rightarrow$ $\text{error}(h_1) < \text{error}(h_2)$ -/

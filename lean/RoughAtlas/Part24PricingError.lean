@@ -35,9 +35,12 @@ theorem hedge_h_sensitivity (h dh : ℝ) :
   ring
 
 /-- Theorem 111 (registry id 111, `hedge_sens_double_skew`, paper method: ring). Printed: $2\Delta h
-  = 2\Delta h$ -/
-theorem hedge_sens_double_skew (dh : ℝ) :
-    2 * dh = 2 * dh := by
+  = 2\Delta h$ Erratum (garbled): printed as the reflexive 2Δh = 2Δh, which says nothing; §4.15 and
+  the name mean that the shift of the hedge-error exponent 2H − 1 under H ↦ H + Δh is twice the
+  shift of the skew exponent H − 1/2 (Theorems 110 and 109), which is what the statement now says.
+  The literal reading 2Δh = 2Δh is true (a tautology) and is kept as the printed text -/
+theorem hedge_sens_double_skew (h dh : ℝ) :
+    2 * (h + dh) - 1 - (2 * h - 1) = 2 * (h + dh - 1/2 - (h - 1/2)) := by
   ring
 
 /-- Theorem 112 (registry id 112, `pricing_error_grows_with_H`, paper method: linarith). Printed:

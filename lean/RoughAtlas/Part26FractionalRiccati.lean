@@ -29,14 +29,16 @@ theorem frac_order_in_interval (H : ℝ) (hH_pos : 0 < H) (hH_lt_half : H < 1/2)
   exact ⟨g_1, g_2⟩
 
 /-- Theorem 123 (registry id 123, `ml_decay_identity`, paper method: ring). Printed: $1/(h + 1/2) =
-  2/(2h + 1)$ Erratum (needs_side_condition): undefined at h = −1/2, where both denominators vanish;
-  stated under the standing hypothesis h > 0 -/
-theorem ml_decay_identity (h : ℝ) (hH_pos : 0 < h) :
+  2/(2h + 1)$ Erratum (needs_side_condition): undefined at h = −1/2, where both denominators vanish,
+  and true for every other h. The weakest hypothesis is h ≠ −1/2; the registry's fragment has no ≠
+  and the kernel proves a division only where a fact p > 0 or p < 0 shows its denominator non-zero,
+  so the statement assumes h > −1/2 (h + 1/2 > 0, the Mittag-Leffler order α = h + 1/2 of §7 is
+  positive), not the stronger standing hypothesis h > 0 used before (the case h < −1/2 is the same
+  identity with both signs flipped) -/
+theorem ml_decay_identity (h : ℝ) (hh_gt_neg_half : (-1) / 2 < h) :
     1 / (h + 1/2) = 2 / (2 * h + 1) := by
-  have s_1 : 0 < h + 1/2 := by
-    linarith
-  have s_2 : 0 < (h + 1/2)⁻¹ := inv_pos.mpr (by linarith)
-  have s_3 : (h + 1/2) * (h + 1/2)⁻¹ = 1 := by
+  have s_1 : 0 < (h + 1/2)⁻¹ := inv_pos.mpr (by linarith)
+  have s_2 : (h + 1/2) * (h + 1/2)⁻¹ = 1 := by
     have hne : h + 1/2 ≠ 0 := by
       first | exact ne_of_gt (by linarith) | exact ne_of_lt (by linarith)
     first | exact mul_inv_cancel₀ hne | field_simp
@@ -63,9 +65,9 @@ theorem ml_decay_gt_one (H : ℝ) (hH_pos : 0 < H) (hH_lt_half : H < 1/2) :
   have p_1 : 0 < (1/2 - H) * (1/2 - H) := mul_pos (by linarith) (by linarith)
   have p_2 : 0 < (1/2 - H) * (H) := mul_pos (by linarith) (by linarith)
   have p_3 : 0 ≤ (1 - 1 * (H + 1/2)⁻¹) * (H + 1/2) := mul_nonneg (by linarith) (by linarith)
-  have p_4 : ((H + 1/2) * (H + 1/2)⁻¹ - 1) * (1 - 1 * (H + 1/2)⁻¹) = 0 :=
+  have p_4 : ((H + 1/2) * (H + 1/2)⁻¹ - 1) * (H) = 0 :=
       by first | exact mul_eq_zero_of_left (by linarith) _ | nlinarith
-  have p_5 : ((H + 1/2) * (H + 1/2)⁻¹ - 1) * ((H + 1/2)⁻¹) = 0 :=
+  have p_5 : ((H + 1/2) * (H + 1/2)⁻¹ - 1) * (H + 1/2) = 0 :=
       by first | exact mul_eq_zero_of_left (by linarith) _ | nlinarith
   nlinarith [p_1, p_2, p_3, p_4, p_5]
 

@@ -15,8 +15,8 @@ KS = np.linspace(0.85, 1.15, 9)
 
 
 def reference_ivs(params, Ts=TS, K=KS):
-    """Implied vols from the independent pricer (numerics.rough_heston, wide COS range)."""
-    return np.array([implied_vol(rh.price(params, K, T, n=200, L=30.0, cf_tol=1e-10), 1.0, K, T)
+    """Implied vols from the independent pricer (numerics.rough_heston, its default accuracy)."""
+    return np.array([implied_vol(rh.price(params, K, T), 1.0, K, T)
                      for T in Ts])
 
 

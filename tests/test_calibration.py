@@ -159,3 +159,18 @@ def test_calibrate_bad_input(true_surface):
 def test_model_implied_vols_matches_reference(true_surface):
     iv = cal.model_implied_vols(TRUE, TS, KS)
     assert np.max(np.abs(iv - true_surface)) * 1e4 < 0.1
+
+
+def test_study_quick_writes_report(tmp_path):
+    from numerics.studies import calibration_study as cs
+    out = cs.run(str(tmp_path), seeds=2, progress=None)
+    text = (tmp_path / "report.md").read_text()
+    assert "## In sample" in text and "## The paper's claims" in text
+    for f in ("smiles.png", "residuals.png", "rmse_by_maturity.png", "results.json"):
+        assert (tmp_path / f).stat().st_size > 0
+    # every number of the report comes from the dict
+    assert f"{out['rh_in']['avg_mean']:.1f}" in text
+    assert out["converged"] == 2 and len(out["rh_in"]["mean"]) == 5
+    assert out["engine_vs_reference_max_bps"] < 0.2
+    with pytest.raises(ValueError, match="seeds"):
+        cs.run(str(tmp_path), seeds=1)

@@ -60,6 +60,9 @@ __all__ = ["Surface", "CalibrationResult", "calibrate", "model_implied_vols", "p
            "default_bounds", "DEFAULT_MU_J"]
 
 DEFAULT_MU_J = -0.1
+# the batched Riccati solver (A = 1, T = 1): numerics.fractional.riccati_quadratic; the
+# benchmark's NumPy twin swaps in numerics.adams_ref through ``_riccati_solver``
+_riccati_solver = riccati_quadratic
 _BOUNDS = dict(H=(0.01, 0.5), kappa=(0.05, 10.0), theta=(0.001, 1.0), eta=(0.02, 5.0),
                eta_short=(0.02, 5.0), eta_long=(0.02, 5.0), rho=(-0.99, 0.99),
                V0=(0.001, 1.0), lam=(0.0, 5.0), sigma_J=(0.01, 0.6), mu_J=(-0.6, 0.3))
@@ -362,10 +365,10 @@ class _Pricer:
             Cs.append(Ta * Ta * A * (-0.5 * (u * u + 1j * u)))
             sc.append((self.Tcat / (Ta * A), self.Tcat / (Ta * Ta * A)))
         B, C = np.concatenate(Bs), np.concatenate(Cs)
-        r = riccati_quadratic(1.0, B, C, al, 1.0, self.n)
+        r = _riccati_solver(1.0, B, C, al, 1.0, self.n)
         ih, iF = r["int_h"], r["int_F"]
         if self.rich:
-            r2 = riccati_quadratic(1.0, B, C, al, 1.0, self.n // 2)
+            r2 = _riccati_solver(1.0, B, C, al, 1.0, self.n // 2)
             w = 2.0 ** (1.0 + al)
             ih = (w * ih - r2["int_h"]) / (w - 1.0)
             iF = (w * iF - r2["int_F"]) / (w - 1.0)
@@ -706,7 +709,7 @@ def _start_guess(surf, model):
 
 def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
               piecewise_eta=None, start=None, bounds=None, seed=0, global_stage="auto",
-              warm_threshold_bps=30.0, popsize=10, maxiter=12, n_coarse=16, n_fine=48,
+              warm_threshold_bps=200.0, popsize=10, maxiter=12, n_coarse=16, n_fine=48,
               cos_tol_coarse=1e-4, cos_tol_fine=3e-6, max_nfev=60, max_time=60.0,
               workers=1, progress=None) -> CalibrationResult:
     """Calibrate a model to a :class:`Surface` (see the module docstring).

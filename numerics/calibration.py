@@ -66,6 +66,10 @@ _riccati_solver = riccati_quadratic
 _BOUNDS = dict(H=(0.01, 0.5), kappa=(0.05, 10.0), theta=(0.001, 1.0), eta=(0.02, 5.0),
                eta_short=(0.02, 5.0), eta_long=(0.02, 5.0), rho=(-0.99, 0.99),
                V0=(0.001, 1.0), lam=(0.0, 5.0), sigma_J=(0.01, 0.6), mu_J=(-0.6, 0.3))
+# the widest bounds a caller may ask for (the defaults above are the usual search box)
+_DOMAIN = dict(_BOUNDS, H=(1e-3, 0.5), kappa=(1e-3, 100.0), theta=(1e-4, 4.0), eta=(1e-3, 20.0),
+               eta_short=(1e-3, 20.0), eta_long=(1e-3, 20.0), rho=(-0.999, 0.999), V0=(1e-4, 4.0),
+               lam=(0.0, 50.0), sigma_J=(1e-3, 2.0), mu_J=(-2.0, 2.0))
 _GUESS = dict(H=0.15, kappa=1.5, eta=0.8, eta_short=0.8, eta_long=0.8, rho=-0.5,
               lam=0.3, sigma_J=0.1, mu_J=DEFAULT_MU_J)
 
@@ -780,7 +784,7 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
                 raise ValueError(f"bounds[{k!r}] must be finite, got {v!r}")
             if lo > hi:
                 raise ValueError(f"bounds[{k!r}]: lo > hi ({lo!r} > {hi!r})")
-            dlo, dhi = _BOUNDS[k]
+            dlo, dhi = _DOMAIN[k]
             if lo < dlo or hi > dhi:
                 raise ValueError(f"bounds[{k!r}] = ({lo!r}, {hi!r}) outside the model's domain [{dlo}, {dhi}]")
             bnd[k] = (lo, hi)

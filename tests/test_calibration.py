@@ -176,52 +176,26 @@ def test_study_quick_writes_report(tmp_path):
         cs.run(str(tmp_path), seeds=1)
 
 
-def _dax_surface():
-    import json
-    import os
-    d = json.load(open(os.path.join(os.path.dirname(__file__), "data", "dax_20020705.json")))
-    q = d["quotes"]
-    col = lambda k: [x[k] for x in q]
-    return d, cal.Surface(maturity=col("maturity"), strike=col("strike"), iv=col("iv"),
-                          forward=col("forward"), rate=col("rate"), spot=d["spot"],
-                          weight=np.ones(len(q)))
-
-
 def test_dax_heston_matches_quantlib_reference():
     """QuantLib's DAX test (hestonmodel.cpp): SSE of the vol errors (vol points^2) = 177.2 +- 1."""
-    d, s = _dax_surface()
+    from numerics.studies import dax_study
+    d, s = dax_study.load()
     assert s.n == 104 and s.maturities.size == 8
     r = cal.calibrate(s, model="heston", seed=0, bounds=dict(kappa=(0.05, 30.0)))
     sse = float(np.sum((r.residuals_bps / 100.0) ** 2))
     assert r.converged
     assert abs(sse - d["quantlib_reference_sse_volpoints2"]) <= 1.0
     # QuantLib's own calibration on the same quotes (same process) lands on the same point
-    ql = pytest.importorskip("QuantLib")
-    import sys, os
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "data"))
-    import make_dax_surface as mk
-    settle = ql.Date(5, ql.July, 2002)
-    ql.Settings.instance().evaluationDate = settle
-    dc = ql.Actual365Fixed()
-    rts = ql.YieldTermStructureHandle(ql.ZeroCurve([settle] + [settle + t for t in mk.T_DAYS],
-                                                   [0.0357] + mk.RATES, dc))
-    div = ql.YieldTermStructureHandle(ql.FlatForward(settle, 0.0, dc))
-    model = ql.HestonModel(ql.HestonProcess(rts, div, ql.QuoteHandle(ql.SimpleQuote(mk.SPOT)),
-                                            0.1, 1.0, 0.1, 0.5, -0.5))
-    eng = ql.AnalyticHestonEngine(model, 64)
-    helpers = []
-    for si, K in enumerate(mk.STRIKES):
-        for m, t in enumerate(mk.T_DAYS):
-            h = ql.HestonModelHelper(ql.Period((t + 3) // 7, ql.Weeks), ql.TARGET(), mk.SPOT, K,
-                                     ql.QuoteHandle(ql.SimpleQuote(mk.VOLS[si][m])), rts, div,
-                                     ql.BlackCalibrationHelper.ImpliedVolError)
-            h.setPricingEngine(eng)
-            helpers.append(h)
-    model.calibrate(helpers, ql.LevenbergMarquardt(1e-8, 1e-8, 1e-8),
-                    ql.EndCriteria(400, 40, 1e-8, 1e-8, 1e-8))
-    th, ka, sg, rho, v0 = list(model.params())
-    qsse = sum((h.calibrationError() * 100) ** 2 for h in helpers)
-    assert sse <= qsse + 0.01
-    for ours, theirs in ((r.params["kappa"], ka), (r.params["theta"], th), (r.params["eta"], sg),
-                         (r.params["rho"], rho), (r.params["V0"], v0)):
-        assert ours == pytest.approx(theirs, rel=2e-3)
+    pytest.importorskip("QuantLib")
+    q = dax_study._quantlib_heston(d)
+    assert sse <= q["sse"] + 0.01
+    for k, v in q["params"].items():
+        assert r.params[k] == pytest.approx(v, rel=2e-3), k
+
+
+def test_study_registry_and_cli():
+    from verifier import cli_study
+    from verifier.cli import build_parser
+    assert {"calibration", "dax"} <= set(cli_study.STUDIES)
+    args = build_parser().parse_args(["study", "calibration", "--quick", "--out", "/nonexistent"])
+    assert args.name == "calibration" and args.quick and args.fn is cli_study.cmd_study

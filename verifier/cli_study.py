@@ -13,6 +13,8 @@ import sys
 STUDIES = {
     "calibration": ("numerics.studies.calibration_study",
                     "§9.5: rough Heston vs per-slice SABR / quadratic smiles, in and out of sample, over noise seeds"),
+    "dax": ("numerics.studies.dax_study",
+            "§9.6 on shippable data: Heston (vs QuantLib), rough Heston (+ jumps), SABR on QuantLib's DAX surface"),
 }
 
 

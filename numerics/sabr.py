@@ -13,6 +13,10 @@
   (the ATM limit, where the closed form is 0/0) and nu = 0 handled as z/x = 1.
 * ``calibrate_slice(K, F, T, vols, beta=1, weights=None)``: (alpha, rho, nu) of one
   maturity by weighted least squares on implied vols (bounded trust region).
+* ``atm_skew(...)``: d sigma_B / d log(K/F) at the money of a SABR slice;
+  ``skew_power_law(T, skew, skew_err=None)``: H from |skew| ~ T^(H - 1/2) across slices
+  (weighted log-log least squares, with a standard error) -- the "implied H from a SABR
+  term structure" of §9.3.
 * ``quadratic_slice(K, S, vols, weights=None)``: the paper's §9.5 benchmark
   sigma(K) = a + b m + c m^2, m = K/S - 1, by weighted linear least squares;
   ``quadratic_vol(K, S, coef)`` evaluates it.
@@ -25,7 +29,8 @@ import numpy as np
 
 from numerics._validate import array, real
 
-__all__ = ["hagan_vol", "calibrate_slice", "quadratic_slice", "quadratic_vol", "SABRSlice"]
+__all__ = ["hagan_vol", "calibrate_slice", "quadratic_slice", "quadratic_vol", "SABRSlice",
+           "atm_skew", "skew_power_law"]
 
 
 def _check_params(alpha, beta, rho, nu):
@@ -158,3 +163,37 @@ def quadratic_vol(K, S, coef):
     S = real("S", S, 0.0, None, lo_open=True)
     m = K / S - 1.0
     return coef["a"] + coef["b"] * m + coef["c"] * m * m
+
+
+def atm_skew(F, T, alpha, beta, rho, nu, h=1e-4):
+    """d sigma_B / d k at k = log(K/F) = 0 of Hagan's formula (central difference in k)."""
+    F = real("F", F, 0.0, None, lo_open=True)
+    T = real("T", T, 0.0, 100.0, lo_open=True)
+    alpha, beta, rho, nu = _check_params(alpha, beta, rho, nu)
+    v = _hagan(F * np.exp(np.array([-h, h])), F, T, alpha, beta, rho, nu)
+    return float((v[1] - v[0]) / (2.0 * h))
+
+
+def skew_power_law(T, skew, skew_err=None):
+    """Fit |skew(T)| = c T^(H - 1/2): weighted least squares of log|skew| on log T
+    (weights (skew / skew_err)^2 when errors are given).  Returns dict(H, H_se, c)."""
+    T = array("T", T, ndim=1, lo=0.0, lo_open=True)
+    skew = array("skew", skew, ndim=1)
+    if T.shape != skew.shape or T.shape[0] < 3:
+        raise ValueError(f"T and skew need the same length >= 3, got {T.shape[0]} and {skew.shape[0]}")
+    if np.any(skew == 0):
+        raise ValueError("skew must be non-zero (log |skew|)")
+    y = np.log(np.abs(skew))
+    if skew_err is None:
+        w = np.ones_like(T)
+    else:
+        err = array("skew_err", skew_err, ndim=1, lo=0.0)
+        w = 1.0 / np.maximum(err / np.abs(skew), 1e-3) ** 2
+    X = np.stack([np.ones_like(T), np.log(T)], axis=1)
+    sw = np.sqrt(w)[:, None]
+    beta = np.linalg.lstsq(X * sw, y * sw[:, 0], rcond=None)[0]
+    r = (y - X @ beta) * sw[:, 0]
+    s2 = float(r @ r) / (T.shape[0] - 2)
+    cov = s2 * np.linalg.inv((X * sw).T @ (X * sw))
+    return dict(H=0.5 + float(beta[1]), H_se=float(math.sqrt(max(cov[1, 1], 0.0))),
+                c=float(math.exp(beta[0])))

@@ -80,3 +80,14 @@ def test_quadratic_slice_exact_and_weighted():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_atm_skew_and_power_law():
+    # beta = 1: the ATM skew of Hagan's formula is rho nu / 2 to leading order
+    sk = sabr.atm_skew(1.0, 1e-4, 0.2, 1.0, -0.5, 0.8)
+    assert sk == pytest.approx(-0.5 * 0.8 / 2, rel=1e-3)
+    T = np.array([0.1, 0.3, 1.0, 3.0])
+    fit = sabr.skew_power_law(T, -0.4 * T ** (0.1 - 0.5))
+    assert fit["H"] == pytest.approx(0.1, abs=1e-12) and fit["c"] == pytest.approx(0.4)
+    with pytest.raises(ValueError, match="non-zero"):
+        sabr.skew_power_law(T, np.zeros(4))

@@ -86,17 +86,8 @@ def skew_power_law(surf):
         Ts.append(float(T))
         sk.append(fit["skew"])
         se.append(fit["skew_err"])
-    Ts, sk, se = np.array(Ts), np.array(sk), np.array(se)
-    y = np.log(np.abs(sk))
-    w = 1.0 / np.maximum(se / np.abs(sk), 1e-3) ** 2
-    X = np.stack([np.ones_like(Ts), np.log(Ts)], axis=1)
-    W = np.sqrt(w)[:, None]
-    beta, res, *_ = np.linalg.lstsq(X * W, y * W[:, 0], rcond=None)
-    r = (y - X @ beta) * np.sqrt(w)
-    s2 = float(r @ r) / max(1, Ts.size - 2)
-    cov = s2 * np.linalg.inv((X * W).T @ (X * W))
-    return dict(H=0.5 + float(beta[1]), H_se=float(math.sqrt(cov[1, 1])), maturities=Ts.tolist(),
-                skew=sk.tolist(), skew_err=se.tolist())
+    fit = sabr.skew_power_law(Ts, sk, se)
+    return dict(H=fit["H"], H_se=fit["H_se"], maturities=Ts, skew=sk, skew_err=se)
 
 
 def run(out_dir, quick=False, progress=print):

@@ -17,6 +17,10 @@
   ``skew_power_law(T, skew, skew_err=None)``: H from |skew| ~ T^(H - 1/2) across slices
   (weighted log-log least squares, with a standard error) -- the "implied H from a SABR
   term structure" of §9.3.
+* ``sabr_delta(K, F, T, alpha, beta, rho, nu)``: call delta dC/dF + vega d sigma_B/dF (the
+  smile moves with F as the SABR formula says) and Black vega, forward units, undiscounted;
+  ``corrected_delta(delta, vega, S, rho_sv, c, T, H)``: §9.3's rough-vol correction
+  delta + (vega / S) rho_sv c T^(H - 1/2).
 * ``quadratic_slice(K, S, vols, weights=None)``: the paper's §9.5 benchmark
   sigma(K) = a + b m + c m^2, m = K/S - 1, by weighted linear least squares;
   ``quadratic_vol(K, S, coef)`` evaluates it.
@@ -30,7 +34,7 @@ import numpy as np
 from numerics._validate import array, real
 
 __all__ = ["hagan_vol", "calibrate_slice", "quadratic_slice", "quadratic_vol", "SABRSlice",
-           "atm_skew", "skew_power_law"]
+           "atm_skew", "skew_power_law", "sabr_delta", "corrected_delta"]
 
 
 def _check_params(alpha, beta, rho, nu):
@@ -197,3 +201,32 @@ def skew_power_law(T, skew, skew_err=None):
     cov = s2 * np.linalg.inv((X * sw).T @ (X * sw))
     return dict(H=0.5 + float(beta[1]), H_se=float(math.sqrt(max(cov[1, 1], 0.0))),
                 c=float(math.exp(beta[0])))
+
+
+def sabr_delta(K, F, T, alpha, beta, rho, nu, h=1e-5):
+    """(delta, vega) of calls under SABR: delta = dC/dF + vega d sigma_B / dF (central
+    difference in F), vega = dC/d sigma (Black, forward units, no discounting)."""
+    from scipy.special import ndtr
+    K = array("K", np.atleast_1d(K), ndim=1, lo=0.0, lo_open=True)
+    F = real("F", F, 0.0, None, lo_open=True)
+    T = real("T", T, 0.0, 100.0, lo_open=True)
+    alpha, beta, rho, nu = _check_params(alpha, beta, rho, nu)
+    sig = _hagan(K, F, T, alpha, beta, rho, nu)
+    dsig = (_hagan(K, F * (1 + h), T, alpha, beta, rho, nu)
+            - _hagan(K, F * (1 - h), T, alpha, beta, rho, nu)) / (2 * h * F)
+    sd = sig * math.sqrt(T)
+    d1 = np.log(F / K) / sd + 0.5 * sd
+    vega = F * np.exp(-0.5 * d1 * d1) / math.sqrt(2 * math.pi) * math.sqrt(T)
+    return ndtr(d1) + vega * dsig, vega
+
+
+def corrected_delta(delta, vega, S, rho_sv, c, T, H):
+    """§9.3: delta_corr = delta_SABR + (vega_SABR / S) rho_sv c T^(H - 1/2)."""
+    delta = array("delta", np.atleast_1d(delta), ndim=1)
+    vega = array("vega", np.atleast_1d(vega), ndim=1, lo=0.0)
+    S = real("S", S, 0.0, None, lo_open=True)
+    rho_sv = real("rho_sv", rho_sv, -1.0, 1.0)
+    c = real("c", c)
+    T = real("T", T, 0.0, 100.0, lo_open=True)
+    H = real("H", H, 0.0, 1.0, lo_open=True)
+    return delta + vega / S * rho_sv * c * T ** (H - 0.5)

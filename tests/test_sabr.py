@@ -91,3 +91,21 @@ def test_atm_skew_and_power_law():
     assert fit["H"] == pytest.approx(0.1, abs=1e-12) and fit["c"] == pytest.approx(0.4)
     with pytest.raises(ValueError, match="non-zero"):
         sabr.skew_power_law(T, np.zeros(4))
+
+
+def test_sabr_delta_and_corrected_delta():
+    from scipy.special import ndtr
+    K = np.array([0.9, 1.0, 1.2])
+    # nu = 0, beta = 1: flat smile alpha, delta is Black's N(d1)
+    d, v = sabr.sabr_delta(K, 1.0, 0.5, 0.2, 1.0, 0.0, 0.0)
+    sd = 0.2 * math.sqrt(0.5)
+    d1 = np.log(1.0 / K) / sd + 0.5 * sd
+    np.testing.assert_allclose(d, ndtr(d1), atol=1e-9)
+    np.testing.assert_allclose(v, np.exp(-0.5 * d1 * d1) / math.sqrt(2 * math.pi) * math.sqrt(0.5), rtol=1e-12)
+    # with a negative-rho smile the SABR delta is below the flat-smile delta
+    d2, _ = sabr.sabr_delta(K, 1.0, 0.5, 0.2, 1.0, -0.7, 0.8)
+    assert np.all(d2 < sabr.sabr_delta(K, 1.0, 0.5, 0.2, 1.0, 0.0, 0.0)[0] + 1e-3)
+    c = sabr.corrected_delta(d, v, 100.0, -0.5, 2.0, 0.25, 0.1)
+    np.testing.assert_allclose(c, d + v / 100.0 * -0.5 * 2.0 * 0.25 ** (0.1 - 0.5), rtol=1e-14)
+    with pytest.raises(ValueError, match="H"):
+        sabr.corrected_delta(d, v, 100.0, -0.5, 2.0, 0.25, 0.0)

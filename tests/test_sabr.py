@@ -102,9 +102,12 @@ def test_sabr_delta_and_corrected_delta():
     d1 = np.log(1.0 / K) / sd + 0.5 * sd
     np.testing.assert_allclose(d, ndtr(d1), atol=1e-9)
     np.testing.assert_allclose(v, np.exp(-0.5 * d1 * d1) / math.sqrt(2 * math.pi) * math.sqrt(0.5), rtol=1e-12)
-    # with a negative-rho smile the SABR delta is below the flat-smile delta
+    # beta = 1, rho < 0: sigma_B is a decreasing function of K/F, so it rises with F and the
+    # SABR delta exceeds Black's delta at the strike's own vol
     d2, _ = sabr.sabr_delta(K, 1.0, 0.5, 0.2, 1.0, -0.7, 0.8)
-    assert np.all(d2 < sabr.sabr_delta(K, 1.0, 0.5, 0.2, 1.0, 0.0, 0.0)[0] + 1e-3)
+    sig = sabr.hagan_vol(K, 1.0, 0.5, 0.2, 1.0, -0.7, 0.8)
+    sdk = sig * math.sqrt(0.5)
+    assert np.all(d2 > ndtr(np.log(1.0 / K) / sdk + 0.5 * sdk))
     c = sabr.corrected_delta(d, v, 100.0, -0.5, 2.0, 0.25, 0.1)
     np.testing.assert_allclose(c, d + v / 100.0 * -0.5 * 2.0 * 0.25 ** (0.1 - 0.5), rtol=1e-14)
     with pytest.raises(ValueError, match="H"):

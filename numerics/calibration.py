@@ -78,7 +78,7 @@ _GUESS = dict(H=0.15, kappa=1.5, eta=0.8, eta_short=0.8, eta_long=0.8, rho=-0.5,
 # Quotes
 # ---------------------------------------------------------------------------
 
-def _col(data, name, n=None):
+def _col(data, name):
     if data is None:
         return None
     try:
@@ -647,9 +647,6 @@ class _Objective:
             dd = dict(d)
             dd[k] = d[k] + h
             cases.append(dd)
-        if not self.model.rough:
-            # Heston: all by the closed form (cheap); jumps likewise
-            pass
         lps = pr.logphi_many(cases) if cases else []
         for (k, dd), lpk in zip(zip(list(steps), cases), lps):
             dlp[k] = (lpk - lp) / steps[k]
@@ -729,8 +726,8 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
     bounds : dict name -> (lo, hi) overriding the defaults (``default_bounds``).
     seed : int, the differential-evolution seed (same seed, same result).
     global_stage : "auto" (skip on a good start), True (always), False (never).
-    popsize : agents per parameter... scipy's multiplier: population = popsize * dim is
-        replaced here by a compact population of ``popsize + dim`` agents.
+    popsize : the differential evolution runs ``popsize + (number of free parameters)``
+        agents (a compact population; 16 for rough Heston by default).
     maxiter : maximum DE generations (early stop on 6 stalled generations or a spread of
         the population objective below 1e-2 bps).
     n_coarse, n_fine : Adams steps (per maturity, on the rescaled grid) in the two stages;
@@ -1046,20 +1043,25 @@ def _de(obj, x0, lo, hi, fixed, seed, popsize, maxiter, workers, t0, max_time, s
 # ---------------------------------------------------------------------------
 
 def model_implied_vols(params, maturities, strikes, forward=1.0, model="rough_heston",
-                       n=128, cos_tol=1e-10):
-    """Model implied vols on a grid (len(maturities), len(strikes)) with the calibration's
-    own pricer at a fine discretisation; ``params`` a dict as in ``CalibrationResult.params``.
-    ``strikes`` in the units of ``forward`` (the same forward for every maturity)."""
+                       piecewise_eta=None, n=128, cos_tol=1e-10):
+    """Model implied vols on a grid (len(maturities), len(strikes)) by the calibration's own
+    pricer at a fine discretisation.
+
+    ``params``: a dict as in ``CalibrationResult.params`` (jumps are on when it has ``lam``);
+    ``strikes`` in the units of ``forward`` (one forward for every maturity);
+    ``piecewise_eta``: the cut-off T_c when the params have eta_short / eta_long.
+    Entries whose model price has no implied vol are NaN."""
     Ts = list(array("maturities", maturities, ndim=1, lo=0.0, lo_open=True))
     K = array("strikes", strikes, ndim=1, lo=0.0, lo_open=True)
     forward = real("forward", forward, 0.0, None, lo_open=True)
     if not isinstance(params, dict):
         raise ValueError("params must be a dict (CalibrationResult.params)")
-    jumps = "lam" in params
-    t_cut = params.get("piecewise_eta")
-    mdl = _make_model(model, jumps, params.get("mu_J", DEFAULT_MU_J), t_cut)
+    mdl = _make_model(model, "lam" in params, params.get("mu_J", DEFAULT_MU_J), piecewise_eta)
     d = dict(params)
     d.setdefault("H", 0.5)
+    missing = [k for k in mdl.names if k not in d]
+    if missing:
+        raise ValueError(f"params lack {missing} for model {model!r}")
     ranges = _cumulant_ranges(mdl, d, Ts, n)
     Ns = _cos_terms(mdl, d, Ts, ranges, max(n // 2, 8), cos_tol)
     ks = [np.log(K / forward)] * len(Ts)

@@ -370,7 +370,7 @@ def report(o):
     L += ["## SABR enhancement layer: the corrected delta (§9.3; seed 0)", "",
           "Rough Heston's own call delta (true parameters, variance state held) against the SABR "
           "delta (smile moving with the forward, per-slice fits), before and after "
-          f"delta + (vega/S) rho c T^(H - 1/2) with c = {dl['c']:.3f} fitted over the 45 quotes "
+          f"delta + (vega/S) rho c T^(H - 1/2) with c = {dl['c']:.2g} fitted over the 45 quotes "
           f"(rho = {o['true_params']['rho']:g}, H = {o['true_params']['H']:g}): RMS delta error "
           f"{dl['rms_before']:.4f} before, {dl['rms_after']:.4f} after.", "",
           "| T | RMS before | RMS after |", "|---|---|---|"]

@@ -15,6 +15,7 @@ STUDIES = {
                     "§9.5: rough Heston vs per-slice SABR / quadratic smiles, in and out of sample, over noise seeds"),
     "dax": ("numerics.studies.dax_study",
             "§9.6 on shippable data: Heston (vs QuantLib), rough Heston (+ jumps), SABR on QuantLib's DAX surface"),
+    "empirical": ("numerics.studies.empirical", "§5-§6 on the VIX / S&P 500 data shipped with arch: H estimators, rolling H, measured bias, hedging P&L, §4.2 pipeline"),
 }
 
 

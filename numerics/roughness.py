@@ -10,6 +10,8 @@ Public API (validating; plain NumPy on top of the project's kernels):
 * ``moment_scaling_h(x, qs=(0.5, 1, 1.5, 2, 3), max_lag=20, ...)``: the q-th moment scaling
   of Gatheral-Jaisson-Rosenbaum: m(q, L) = mean |x_{t+L} - x_t|^q ~ L^{zeta_q}; H is the
   slope of zeta_q against q through the origin (zeta_q = q H for fBM); block bootstrap SE.
+* ``variogram_noise_h(x, max_lag=20, ...)``: H from m(L) = a + c L^(2H) (nonlinear least
+  squares in log m), the intercept a = 2 s^2 absorbing iid measurement noise; block SE.
 * ``lag_sensitivity(x, max_lags=(5, 10, 20, 40, 80))``: ``variogram_h`` per lag range.
 * ``parkinson_logvol(high, low)``, ``garman_klass_logvol(open, high, low, close)``: log of a
   daily volatility proxy (per day, not annualised) from the day's range.
@@ -42,7 +44,7 @@ from numerics import _validate as v
 from numerics import fbm
 from numerics.estimators import fit_power_law, variogram_hurst
 
-__all__ = ["variogram_h", "moment_scaling_h", "lag_sensitivity", "parkinson_logvol",
+__all__ = ["variogram_h", "variogram_noise_h", "moment_scaling_h", "lag_sensitivity", "parkinson_logvol",
            "garman_klass_logvol", "proxy_log_noise_sd", "simulate_logvol", "estimate_batch",
            "bias_study", "invert_bias", "window_hedge_pnl", "block_bootstrap_var_se"]
 
@@ -141,6 +143,58 @@ def moment_scaling_h(x, qs=(0.5, 1.0, 1.5, 2.0, 3.0), max_lag=20, n_boot=400, bl
         bm = _block_means(Zq, block, n_boot, v.rng(rng)).reshape(n_boot, qs.size, max_lag)
         se = float(h_of(bm)[1].std(ddof=1))
     return dict(H=float(H), H_se_boot=se, qs=qs, zeta=zeta, zeta_over_q=zeta / qs, block=block)
+
+
+_H_PROFILE = np.linspace(0.002, 1.0, 500)
+
+
+def _noise_fit(lags, M):
+    """Fit m(L) = a + c L^(2H), a >= 0, to each row of M (.., k) by least squares in relative
+    error, sum (1 - (a + c L^2H) / m)^2: closed form in (a, c) at each H of a 0.002-spaced
+    profile grid, H the grid minimiser.  Returns arrays (H, a, c) shaped like M[..., 0]."""
+    M = np.asarray(M, float)
+    shp = M.shape[:-1]
+    M2 = M.reshape(-1, M.shape[-1])
+    u = 1.0 / M2                                                    # (B, k)
+    P = lags[None, :] ** (2.0 * _H_PROFILE[:, None])                # (nH, k)
+    vv = P[None, :, :] * u[:, None, :]                              # (B, nH, k)
+    Suu = (u * u).sum(-1)[:, None]
+    Su = u.sum(-1)[:, None]
+    Suv = (vv * u[:, None, :]).sum(-1)
+    Svv = (vv * vv).sum(-1)
+    Sv = vv.sum(-1)
+    det = Suu * Svv - Suv * Suv
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = (Su * Svv - Suv * Sv) / det
+        c = (Suu * Sv - Suv * Su) / det
+        neg = ~(a >= 0.0)
+        c = np.where(neg, Sv / Svv, c)
+        a = np.where(neg, 0.0, a)
+    k = M2.shape[1]
+    rss = k - 2 * a * Su - 2 * c * Sv + a * a * Suu + 2 * a * c * Suv + c * c * Svv
+    rss = np.where(np.isfinite(rss) & (c > 0), rss, np.inf)
+    j = np.argmin(rss, axis=1)
+    i = np.arange(M2.shape[0])
+    return (_H_PROFILE[j].reshape(shp), a[i, j].reshape(shp), c[i, j].reshape(shp))
+
+
+def variogram_noise_h(x, max_lag=20, n_boot=200, block=None, rng=0):
+    """H from m(L) = a + c L^(2H) over lags 1..max_lag: the intercept a = 2 s^2 absorbs iid
+    measurement noise of variance s^2 (which flattens the plain log-log fit).
+
+    Returns dict with H, H_se_boot, noise_var (= a / 2), c, block."""
+    x, max_lag = _series("x", x, max_lag)
+    n_boot = v.integer("n_boot", n_boot, 0, None)
+    lags = np.arange(1, max_lag + 1, dtype=float)
+    m = x.shape[0] - max_lag
+    Z = np.column_stack([(x[L:L + m] - x[:m]) ** 2 for L in range(1, max_lag + 1)])
+    H, a, c = (float(t) for t in _noise_fit(lags, Z.mean(axis=0)))
+    block = _default_block(x.shape[0], max_lag) if block is None else v.integer("block", block, 1, m)
+    se = float("nan")
+    if n_boot:
+        bm = _block_means(Z, block, n_boot, v.rng(rng))
+        se = float(np.std(_noise_fit(lags, bm)[0], ddof=1))
+    return dict(H=H, H_se_boot=se, noise_var=a / 2.0, c=c, block=block)
 
 
 def lag_sensitivity(x, max_lags=(5, 10, 20, 40, 80), n_boot=200, rng=0):
@@ -257,8 +311,9 @@ def simulate_logvol(H, n, n_paths=1, scheme="spot", nu=1.0, noise_sd=0.0, window
     return x
 
 
-def estimate_batch(paths, max_lag=20, qs=(0.5, 1.0, 1.5, 2.0, 3.0)):
-    """Variogram H and moment-scaling H of each row of ``paths`` (n_paths, n), no bootstrap."""
+def estimate_batch(paths, max_lag=20, qs=(0.5, 1.0, 1.5, 2.0, 3.0), noise=False):
+    """Variogram H and moment-scaling H of each row of ``paths`` (n_paths, n), no bootstrap;
+    with ``noise=True`` also the noise-intercept variogram H (``variogram_noise_h``)."""
     x = v.array("paths", paths, ndim=2)
     max_lag = v.integer("max_lag", max_lag, 3, x.shape[1] // 4)
     qs = np.asarray(qs, float)
@@ -270,7 +325,10 @@ def estimate_batch(paths, max_lag=20, qs=(0.5, 1.0, 1.5, 2.0, 3.0)):
     A = np.stack([np.abs(x[:, L:L + m] - x[:, :m]) for L in lags], axis=2)           # (P, m, k)
     zeta = np.stack([_slopes(logL, np.log(np.mean(A ** q, axis=1))) for q in qs], axis=1)
     h_ms = (zeta * qs).sum(axis=1) / (qs * qs).sum()
-    return h_vg, h_ms
+    if not noise:
+        return h_vg, h_ms
+    h_nz = _noise_fit(lags.astype(float), vg)[0]
+    return h_vg, h_ms, h_nz
 
 
 def bias_study(H_grid, n, n_rep, scheme, nu_of_H=None, noise_sd=0.0, max_lag=20, window=21, rng=0):
@@ -281,18 +339,20 @@ def bias_study(H_grid, n, n_rep, scheme, nu_of_H=None, noise_sd=0.0, max_lag=20,
     H_grid = v.array("H_grid", H_grid, ndim=1, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     n_rep = v.integer("n_rep", n_rep, 2, None)
     gen = v.rng(rng)
-    est = {"variogram": [], "moments": []}
+    est = {"variogram": [], "moments": [], "noise_variogram": []}
     for H in H_grid:
         nu = 1.0 if nu_of_H is None else float(nu_of_H(H))
         x = simulate_logvol(H, n, n_rep, scheme=scheme, nu=nu, noise_sd=noise_sd, window=window, rng=gen)
-        hv, hm = estimate_batch(x, max_lag=max_lag)
+        hv, hm, hn = estimate_batch(x, max_lag=max_lag, noise=True)
         est["variogram"].append(hv)
         est["moments"].append(hm)
+        est["noise_variogram"].append(hn)
     out = dict(H_true=H_grid, scheme=scheme, noise_sd=noise_sd, n=n, n_rep=n_rep, max_lag=max_lag)
     for k, rows in est.items():
         a = np.array(rows)
-        out[k] = dict(all=a, mean=a.mean(axis=1), sd=a.std(axis=1, ddof=1),
-                      q025=np.quantile(a, 0.025, axis=1), q975=np.quantile(a, 0.975, axis=1))
+        out[k] = dict(all=a, mean=np.nanmean(a, axis=1), sd=np.nanstd(a, axis=1, ddof=1),
+                      q025=np.nanquantile(a, 0.025, axis=1), q975=np.nanquantile(a, 0.975, axis=1),
+                      n_failed=int(np.isnan(a).sum()))
     return out
 
 

@@ -125,3 +125,13 @@ def test_study_quick_end_to_end(tmp_path):
     assert f"{o['h']['vix']['H']:.3f}" in rep and f"{o['hedging']['mean_vix']['1w']['var']:.3f}" in rep
     assert 0.0 < o["h"]["parkinson"]["H"] < o["h"]["vix"]["H"] < 0.5
     assert "windows differ" in rep
+
+
+def test_noise_intercept_variogram_absorbs_measurement_noise():
+    H, s = 0.3, 0.3
+    x = R.simulate_logvol(H, 4000, 1, scheme="spot", nu=0.3, noise_sd=s, rng=21)[0]
+    plain = R.variogram_h(x, 20, n_boot=0)
+    nz = R.variogram_noise_h(x, 20, n_boot=200, rng=2)
+    assert plain["H"] < H - 0.05                                   # the plain fit is flattened
+    assert abs(nz["H"] - H) < 3 * nz["H_se_boot"], nz
+    assert abs(nz["noise_var"] - s * s) < 0.5 * s * s, nz

@@ -338,11 +338,11 @@ def _figures(out_dir, o):
         T = np.array([dict(MATURITIES)[k] / R.DAYS_PER_YEAR for k in ks])
         y = np.array([rows[k]["var"] for k in ks])
         e = np.array([rows[k]["var_se"] for k in ks])
-        ax.errorbar(T, y, yerr=2 * e, fmt="o", color=f"C{i}", capsize=3, label=f"{lab}")
+        ax.errorbar(T, y, yerr=2 * e, fmt="o", color=f"C{i}", capsize=3, label=f"{lab} (+/- 2 SE)")
         f = hd["fits"][name]
         tt = np.geomspace(T.min(), T.max(), 50)
         ax.plot(tt, f["prefactor"] * tt ** f["exponent"], "-", color=f"C{i}", lw=1,
-                label=f"fit T^{f['exponent']:.2f}")
+                label=f"{lab}: fit T^{f['exponent']:.2f}")
     T = np.array([d / R.DAYS_PER_YEAR for _, d in MATURITIES])
     y0 = hd["mean_vix"]["1w"]["var"]
     ax.plot(T, y0 * T / T[0], "k--", lw=1, label="T^1 (Heston / sqrt(T) rule)")

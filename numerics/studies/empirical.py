@@ -6,9 +6,11 @@ Data (``numerics.data``): daily VIX closes 2014-01-03 .. 2019-01-03 and S&P 500 
 a comparison of two different samples, never as a reproduction of the same one.
 
 1. H of log VIX (variogram over lags 1..20, OLS and block-bootstrap SEs, lag ranges 1..5
-   to 1..80, the q-th moment scaling), and of the Parkinson / Garman-Klass range proxies.
+   to 1..80, the q-th moment scaling, the noise-intercept variogram), and of the Parkinson /
+   Garman-Klass range proxies.
 2. Rolling H on 252-day windows, 63-day step; regime = window mean VIX above the median
-   daily VIX of the whole sample ("volatile") or not ("calm").
+   daily VIX of the whole sample ("volatile") or not ("calm"); the same on the Parkinson
+   proxy over 1999-2018 (regime by the window's mean proxy vol).
 3. Estimator bias measured on simulated log-vol of known H, observed like the data: the
    spot log-vol plus the measured log-noise of a daily range proxy (vol-of-vol matched to
    the proxy's variogram at lag 20), and a VIX-like 21-day forward average (noise-free);

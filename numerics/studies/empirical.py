@@ -196,10 +196,19 @@ def _var_row(pnl, days, n_boot):
 def _fit(rows, keys):
     T = np.array([d / R.DAYS_PER_YEAR for k, d in MATURITIES if k in keys])
     y = np.array([rows[k]["var"] for k, _ in MATURITIES if k in keys])
+    e = np.array([rows[k]["var_se"] for k, _ in MATURITIES if k in keys])
     f = fit_power_law(T, y)
     t = stats.t.ppf(0.975, f["n"] - 2)
+    # weighted fit with the sampling SEs of log Var (delta method: se/Var), known-variance
+    # interval; ignores the correlation between maturities (the windows share the same days)
+    X = np.column_stack([np.ones_like(T), np.log(T)])
+    W = 1.0 / (e / y) ** 2
+    cov = np.linalg.inv(X.T @ (X * W[:, None]))
+    bw = cov @ (X.T @ (W * np.log(y)))
+    sw = math.sqrt(cov[1, 1])
     return dict(exponent=f["exponent"], se=f["exponent_se"], lo=f["exponent"] - t * f["exponent_se"],
-                hi=f["exponent"] + t * f["exponent_se"], r2=f["r2"], n=f["n"], prefactor=f["prefactor"])
+                hi=f["exponent"] + t * f["exponent_se"], r2=f["r2"], n=f["n"], prefactor=f["prefactor"],
+                w_exponent=float(bw[1]), w_lo=float(bw[1] - 1.96 * sw), w_hi=float(bw[1] + 1.96 * sw))
 
 
 def part_hedging(vix, spx, quick):
@@ -525,21 +534,20 @@ def _report(o):
           f"{rr['var_se']:.3f} | {P['var52'].get(k, 'n/a')} | {P['windows52'].get(k, 'n/a')} |")
     w("")
     F = hd["fits"]
-    w("| power law Var ~ T^p | p | 95 % interval | R^2 | paper |")
-    w("|---|---|---|---|---|")
-    w(f"| mean-VIX vol, the paper's 4 maturities | {F['mean_vix_paper_maturities']['exponent']:.3f} | "
-      f"[{F['mean_vix_paper_maturities']['lo']:.3f}, {F['mean_vix_paper_maturities']['hi']:.3f}] | "
-      f"{F['mean_vix_paper_maturities']['r2']:.3f} | {P['exp52']} (R^2 {P['r2_52']}) |")
-    for name, lab in [("mean_vix", "mean-VIX vol, all maturities"), ("realized", "realized vol, all maturities"),
-                      ("full_realized", "realized vol, 1999-2018")]:
+    w("Two intervals for the exponent: OLS on the log-log points (t quantile; the spread of the points about the "
+      "line), and weighted by the sampling SEs of each Var (delta method, normal quantile; ignores the correlation "
+      "between maturities, whose windows share days). With three points the OLS interval can be spuriously narrow.\n")
+    w("| power law Var ~ T^p | p (OLS) | 95 % interval (OLS) | R^2 | p (weighted) | 95 % interval (SE-weighted) | paper |")
+    w("|---|---|---|---|---|---|---|")
+    rows_fit = [("mean_vix_paper_maturities", "mean-VIX vol, the paper's 4 maturities", f"{P['exp52']} (R^2 {P['r2_52']})"),
+                ("mean_vix", "mean-VIX vol, all maturities", ""), ("realized", "realized vol, all maturities", ""),
+                ("full_realized", "realized vol, 1999-2018", ""), ("calm_3", "calm, 1w/1m/3m", f"{P['exp_calm']}"),
+                ("volatile_3", "volatile, 1w/1m/3m", f"{P['exp_volatile']}")]
+    for name, lab, pap in rows_fit:
         if name in F:
             f = F[name]
-            w(f"| {lab} | {f['exponent']:.3f} | [{f['lo']:.3f}, {f['hi']:.3f}] | {f['r2']:.3f} | |")
-    if "calm_3" in F:
-        w(f"| calm, 1w/1m/3m | {F['calm_3']['exponent']:.3f} | [{F['calm_3']['lo']:.3f}, {F['calm_3']['hi']:.3f}] | "
-          f"{F['calm_3']['r2']:.3f} | {P['exp_calm']} |")
-        w(f"| volatile, 1w/1m/3m | {F['volatile_3']['exponent']:.3f} | [{F['volatile_3']['lo']:.3f}, "
-          f"{F['volatile_3']['hi']:.3f}] | {F['volatile_3']['r2']:.3f} | {P['exp_volatile']} |")
+            w(f"| {lab} | {f['exponent']:.3f} | [{f['lo']:.3f}, {f['hi']:.3f}] | {f['r2']:.3f} | {f['w_exponent']:.3f} | "
+              f"[{f['w_lo']:.3f}, {f['w_hi']:.3f}] | {pap} |")
     w("")
     w(f"**Calm vs volatile** (VIX on the window's start day <= median {hd['median_vix']:.2f}; the paper's median "
       f"was {P['median_vix']}):\n")

@@ -135,3 +135,12 @@ def test_noise_intercept_variogram_absorbs_measurement_noise():
     assert plain["H"] < H - 0.05                                   # the plain fit is flattened
     assert abs(nz["H"] - H) < 3 * nz["H_se_boot"], nz
     assert abs(nz["noise_var"] - s * s) < 0.5 * s * s, nz
+
+
+def test_study_is_registered_and_bad_seeds_is_a_clear_error(tmp_path, capsys):
+    from verifier import cli_study
+    mod, desc = cli_study.STUDIES["empirical"]
+    assert mod == "numerics.studies.empirical" and "§5" in desc
+    from numerics.studies import empirical
+    with pytest.raises(ValueError, match="seeds must be >= 2"):
+        empirical.run(str(tmp_path), quick=True, seeds=1, progress=None)

@@ -123,11 +123,14 @@ def solve_fractional_ode(x0, alpha, T, n, drift: Callable, complex_state=False):
     return {"t": res["t"], "h": res["x"]}
 
 
-def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False, threads=0):
+def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False, threads=0,
+                      check_finite=True):
     """Batch solve of h = I^alpha F(h), F(h) = A h^2 + B h + C, h(0) = 0, per entry of B, C.
 
     Returns a dict with complex arrays ``h_T`` (h at T), ``int_h`` (int_0^T h ds) and
     ``int_F`` (int_0^T F(h(s)) ds = I^(1-alpha) h (T)), plus ``path`` ((n+1, nu)) when asked.
+    With ``check_finite=False`` a non-finite entry is returned as it is instead of raising
+    (the caller judges it, e.g. a moment that exploded).
     """
     alpha, T, n = _check_common(alpha, T, n)
     A = real("A", A)
@@ -155,7 +158,7 @@ def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False
                          out[0, 0], out[0, 1], out[1, 0], out[1, 1], out[2, 0], out[2, 1],
                          path[0], path[1], chunk, threads)
     z = out[:, 0, :] + 1j * out[:, 1, :]
-    if not np.isfinite(z).all():
+    if check_finite and not np.isfinite(z).all():
         key, j = np.argwhere(~np.isfinite(z))[0]
         name = ("h_T", "int_h", "int_F")[key]
         raise ValueError(f"Riccati solution {name} is not finite for entry {j} "

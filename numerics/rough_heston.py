@@ -14,8 +14,13 @@ Richardson extrapolation with the scheme's leading order 1 + alpha (``richardson
 which costs 1.25 solves and gains about an order of magnitude at n ~ 100.  (At H = 1/2 this is the classical Heston
 characteristic function; ``heston_characteristic_function`` gives its closed form.)
 
-COS method (Fang-Oosterlee 2008) on [a, b] = c1 -/+ L sqrt(w), w = T max(V0, theta) + jump
-variance, L = 12 + 6 min(1, eta T^H / sqrt(max(V0, theta))) unless given; the number of terms
+COS method (Fang-Oosterlee 2008) on [a, b], chosen from Chernoff bounds on the tails of
+z: the COS sum prices the payoff's even periodic reflection about a and b, so the range
+error is at most F M(-q) e^{(1+q) a} (q >= 1) on the left and K M(p) e^{-p b} on the right,
+M(p) = E[e^{p z}] from the Riccati equation at u = -i p (exploded moments skipped); a and b
+are the least extreme points where the best bound is below ``range_tol`` (default
+``cf_tol``), else a RuntimeWarning (``L`` given: the symmetric range c1 -/+ L sqrt(w),
+w = T max(V0, theta) + jump variance, with the same check).  The number of terms
 N is adaptive: it grows from 64 through 96, 128, 192, 256, ... (re-using the frequencies
 already solved) until the truncation estimate 2/(b-a) max_{k >= 7N/8} |phi(u_k)| / u_k
 (price units of the strike) is below ``cf_tol``.  One
@@ -36,7 +41,7 @@ from numerics import _cos
 from numerics._validate import array, integer, real
 from numerics.fractional import riccati_quadratic
 
-__all__ = ["RoughHestonParams", "characteristic_function", "price", "surface", "greeks",
+__all__ = ["RoughHestonParams", "characteristic_function", "log_mgf", "price", "surface", "greeks",
            "atm_skew_term_structure", "heston_characteristic_function",
            "heston_price_closed_form", "DEFAULT_N"]
 
@@ -115,19 +120,110 @@ def characteristic_function(params, u, T, n=DEFAULT_N):
     return np.exp(logphi)
 
 
+# Chernoff orders for the range: p s in 0.1 * 1.25^j (s = the spot-variance scale sqrt(w)),
+# up to 160 / s; exploded moments are skipped
+_RANGE_GRID = 0.1 * 1.25 ** np.arange(34)
+RANGE_MAX_SD = 400.0     # widest range, in units of s, before the tolerance is given up
+
+
+def _var_scale(p, T):
+    return T * max(p.V0, p.theta) + p.lam * T * (p.mu_J ** 2 + p.sigma_J ** 2)
+
+
+def log_mgf(params, orders, T, n=DEFAULT_N):
+    """log E[exp(p z)], z = log(S_T/F_T), for real orders p (vector), by the Riccati solve.
+
+    Entries whose moment explodes before T (the Riccati solution blows up: the implicit
+    step finds no real root, or the value is not finite) are +inf.
+    """
+    p = _params(params)
+    orders = array("orders", orders, ndim=1)
+    T = real("T", T, 0.0, 100.0, lo_open=True)
+    n = integer("n", n, 4, 100_000)
+    return _log_mgf(p, orders, T, n)
+
+
+def _log_mgf(p, orders, T, n):
+    A = 0.5 * p.eta * p.eta
+    B = orders * p.rho * p.eta - p.kappa + 0j
+    C = 0.5 * (orders * orders - orders) + 0j
+    with np.errstate(all="ignore"):
+        r = riccati_quadratic(A, B, C, p.alpha, T, n, check_finite=False)
+        lm = p.kappa * p.theta * r["int_h"] + p.V0 * r["int_F"]
+        if p.lam:
+            lm = lm + p.lam * T * (np.exp(orders * p.mu_J + 0.5 * p.sigma_J ** 2 * orders ** 2) - 1.0) \
+                - orders * p.lam * _jump_m(p) * T
+        # the true moment is real: an imaginary part means the implicit step lost its real
+        # root (the solution blew up before T)
+        bad = ~np.isfinite(lm) | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
+        bad |= ~(np.isfinite(r["h_T"]))
+    out = lm.real.copy()
+    out[bad] = np.inf
+    return out
+
+
+def _tail_bounds(a, b, lm_right, lm_left, pr, ql):
+    """Upper bounds on the COS range error of the left side (units of F) and right side
+    (units of K) for the range [a, b]; see ``_cos_range``."""
+    with np.errstate(all="ignore"):
+        right = float(np.min(np.exp(lm_right - pr * b), initial=np.inf))
+        wl = np.where(ql >= 1.0, 1.0 + ql, ql)
+        left = float(np.min(np.exp(lm_left + wl * a), initial=np.inf))
+    return left, right
+
+
+def _cos_range(p, T, n, tol, L=None):
+    """COS truncation range [a, b] from Chernoff bounds on the tails of z = log(S_T/F_T).
+
+    The COS sum prices the payoff's even periodic reflection about a and b, so the range
+    error of a put (calls by parity share it) is, exactly,
+        int_{z<a} f(z) (g~ - g) + int_{z>b} f(z) (g~ - g),
+    with |g~ - g| <= F e^{2a - z} on the left and g~ - g = 0 for b < z < 2b - d on the right
+    (d = log(K/F) <= b):
+        left  <= F e^{2a} E[e^{-z}; z < a] <= F M(-q) e^{(1+q) a}   (q >= 1),
+                 or K P(z < a) <= K M(-q) e^{q a}                    (0 < q < 1),
+        right <= K P(z > b) <= K M(p) e^{-p b}                       (p > 0),
+    M(p) = E[e^{p z}] from the Riccati equation at u = -i p (exploded moments skipped).
+    a and b are the least extreme points where the best bound over the grid of orders is
+    below ``tol``; ``L`` (explicit) gives the old symmetric range c1 -/+ L sqrt(w) instead.
+    Returns (a, b, left_bound, right_bound, met).
+    """
+    s = math.sqrt(_var_scale(p, T))
+    pr = _RANGE_GRID / s
+    ql = np.concatenate([[1.0], _RANGE_GRID / s])
+    lm = _log_mgf(p, np.concatenate([pr, -ql]), T, n)
+    lm_right, lm_left = lm[:pr.size], lm[pr.size:]
+    c1 = -0.25 * T * (p.V0 + p.theta) + p.lam * T * (p.mu_J - _jump_m(p))
+    if L is not None:
+        a, b = c1 - L * s, c1 + L * s
+    else:
+        lt = math.log(tol)
+        with np.errstate(all="ignore"):
+            b = float(np.min((lm_right - lt) / pr, initial=np.inf))
+            wl = np.where(ql >= 1.0, 1.0 + ql, ql)
+            a = float(np.max((lt - lm_left) / wl, initial=-np.inf))
+        # never narrower than the bulk, never wider than RANGE_MAX_SD
+        a = min(a, c1 - 4.0 * s)
+        b = max(b, c1 + 4.0 * s)
+        a = max(a, c1 - RANGE_MAX_SD * s)
+        b = min(b, c1 + RANGE_MAX_SD * s)
+    left, right = _tail_bounds(a, b, lm_right, lm_left, pr, ql)
+    return a, b, left, right, max(left, right) <= tol * (1.0 + 1e-9)
+
+
 class _Slice:
     """COS state of one maturity: truncation range and coefficient vectors."""
 
-    def __init__(self, p, T, n, L, cf_tol, richardson=True, n_start=N_COS_MIN):
+    def __init__(self, p, T, n, L, cf_tol, richardson=True, n_start=N_COS_MIN, range_tol=None):
         self.T = T
-        if L is None:
-            # adaptive range: wider when the vol-of-vol (of size eta T^H over [0, T]) has
-            # fattened the tails
-            L = 12.0 + 6.0 * min(1.0, p.eta * T ** p.H / math.sqrt(max(p.V0, p.theta)))
-        var_scale = T * max(p.V0, p.theta) + p.lam * T * (p.mu_J ** 2 + p.sigma_J ** 2)
-        c1 = -0.25 * T * (p.V0 + p.theta) + p.lam * T * (p.mu_J - _jump_m(p))
-        half = L * math.sqrt(var_scale)
-        self.a, self.b = c1 - half, c1 + half
+        range_tol = cf_tol if range_tol is None else range_tol
+        self.a, self.b, left, right, met = _cos_range(p, T, n, range_tol, L)
+        self.range_err = max(left, right)
+        if not met:
+            how = "the given L" if L is not None else f"the widest range ({RANGE_MAX_SD:g} sd)"
+            warnings.warn(f"COS range error bound {self.range_err:.1e} (left tail {left:.1e}, right "
+                          f"tail {right:.1e}) above range_tol={range_tol:.1e} at T={T!r} with "
+                          f"{how}; prices may be inaccurate", RuntimeWarning, stacklevel=4)
         om = math.pi / (self.b - self.a)
         N = n_start
         parts = []
@@ -162,7 +258,7 @@ class _Slice:
         self.c1, self.c2 = c1v, c2v
 
 
-def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol):
+def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol, range_tol=None):
     strikes = array("strikes", strikes, ndim=1, lo=0.0, lo_open=True)
     S0 = real("S0", S0, 0.0, None, lo_open=True)
     r = real("r", r, -1.0, 1.0)
@@ -170,7 +266,8 @@ def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol):
     n = integer("n", n, 8, 100_000)
     L = None if L is None else real("L", L, 4.0, 64.0)
     cf_tol = real("cf_tol", cf_tol, 1e-16, 1e-3)
-    return strikes, S0, r, q, n, L, cf_tol
+    range_tol = None if range_tol is None else real("range_tol", range_tol, 1e-16, 1e-3)
+    return strikes, S0, r, q, n, L, cf_tol, range_tol
 
 
 def _price_slice(p, sl, strikes, S0, r, q):
@@ -198,39 +295,46 @@ def _price_slice(p, sl, strikes, S0, r, q):
 
 
 def greeks(params, strikes, T, S0=1.0, r=0.0, q=0.0, n=DEFAULT_N, L=None, cf_tol=1e-12,
-           richardson=True):
-    """Dict with call, put, call_delta, put_delta, vega (= dPrice/d sqrt(V0)) and COS info."""
+           richardson=True, range_tol=None):
+    """Dict with call, put, call_delta, put_delta, vega (= dPrice/d sqrt(V0)) and COS info.
+
+    COS info: ``n_cos`` (terms), ``cf_tail`` (frequency truncation estimate), ``a``, ``b``
+    (range of log(S_T/F_T)), ``range_err`` (bound on the range error, in units of the
+    forward or strike; ``range_tol`` defaults to ``cf_tol``).
+    """
     p = _params(params)
     T = real("T", T, 0.0, 100.0, lo_open=True)
-    strikes, S0, r, q, n, L, cf_tol = _check_pricing(strikes, T, S0, r, q, n, L, cf_tol)
-    sl = _Slice(p, T, n, L, cf_tol, bool(richardson))
+    strikes, S0, r, q, n, L, cf_tol, range_tol = _check_pricing(strikes, T, S0, r, q, n, L, cf_tol,
+                                                                range_tol)
+    sl = _Slice(p, T, n, L, cf_tol, bool(richardson), range_tol=range_tol)
     call, put, dc, dp, vega = _price_slice(p, sl, strikes, S0, r, q)
     return dict(call=call, put=put, call_delta=dc, put_delta=dp, vega=vega, n_cos=sl.N,
-                cf_tail=sl.tail, a=sl.a, b=sl.b)
+                cf_tail=sl.tail, a=sl.a, b=sl.b, range_err=sl.range_err)
 
 
 def price(params, strikes, T, S0=1.0, r=0.0, q=0.0, kind="call", n=DEFAULT_N, L=None,
-          cf_tol=1e-12, richardson=True):
+          cf_tol=1e-12, richardson=True, range_tol=None):
     """European call or put prices at one maturity for a vector of strikes."""
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
-    return greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson)[kind]
+    return greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson, range_tol)[kind]
 
 
 def surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", n=DEFAULT_N,
-            L=None, cf_tol=1e-12, richardson=True):
+            L=None, cf_tol=1e-12, richardson=True, range_tol=None):
     """Prices on strikes x maturities: array of shape (len(maturities), len(strikes))."""
     p = _params(params)
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
     maturities = array("maturities", maturities, ndim=1, lo=0.0, hi=100.0, lo_open=True)
-    strikes, S0, r, q, n, L, cf_tol = _check_pricing(strikes, 1.0, S0, r, q, n, L, cf_tol)
+    strikes, S0, r, q, n, L, cf_tol, range_tol = _check_pricing(strikes, 1.0, S0, r, q, n, L,
+                                                                cf_tol, range_tol)
     out = np.empty((maturities.shape[0], strikes.shape[0]))
     n_start = N_COS_MIN
     for i, T in enumerate(maturities):
         # start the adaptive term count from the neighbouring maturity's (it still grows
         # if this one needs more)
-        sl = _Slice(p, float(T), n, L, cf_tol, bool(richardson), n_start)
+        sl = _Slice(p, float(T), n, L, cf_tol, bool(richardson), n_start, range_tol)
         n_start = max(N_COS_MIN, sl.N * 2 // 3 if sl.N & (sl.N - 1) else sl.N * 3 // 4)
         call, put, *_ = _price_slice(p, sl, strikes, S0, r, q)
         out[i] = call if kind == "call" else put
@@ -238,7 +342,7 @@ def surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", n=DE
 
 
 def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, points=9,
-                            L=None, cf_tol=1e-14, richardson=True):
+                            L=None, cf_tol=1e-14, richardson=True, range_tol=1e-12):
     """ATM implied-volatility skew d sigma_BS / d k at k = log(K/F) = 0, per maturity.
 
     For each T the smile is priced by COS at ``points`` log-moneyness values spread over
@@ -259,7 +363,7 @@ def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, po
         T = float(T)
         k = np.linspace(-1.0, 1.0, points) * half_width * math.sqrt(p.V0 * T)
         K = np.exp(k)
-        sl = _Slice(p, T, n, L, cf_tol, bool(richardson))
+        sl = _Slice(p, T, n, L, cf_tol, bool(richardson), range_tol=range_tol)
         call, put, *_ = _price_slice(p, sl, K, 1.0, 0.0, 0.0)
         otm = np.where(k >= 0.0, call, put)
         iv = implied_vol(otm, 1.0, K, T, kind=np.where(k >= 0.0, "call", "put"))

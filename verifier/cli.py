@@ -913,7 +913,8 @@ def build_parser():
     lb.add_argument("--if-available", action="store_true",
                     help="exit 0 (reporting the skip) when there is no toolchain")
     lb.set_defaults(fn=cmd_lean_build)
-    from verifier import cli_study
+    from verifier import cli_index, cli_study
+    cli_index.add_parser(sub)
     cli_study.add_parser(sub)
     return p
 

@@ -227,15 +227,22 @@ def _mean(xs, ws=None):
 
 
 def _sd(xs):
-    m = _mean(xs)
-    return ("sqrt", ("div", _sum([("pow", ("sub", x, m), 2) for x in xs]), ("num", Fraction(len(xs) - 1))))
+    return ("sqrt", ("div", _sxy(xs, xs), ("num", Fraction(len(xs) - 1))))
 
 
 def _sxy(xs, ys, ws=None):
-    """sum_i w_i (x_i - mean_w x)(y_i - mean_w y); unit weights when ``ws`` is None."""
-    mx, my = _mean(xs, ws), _mean(ys, ws)
-    terms = [("mul", ("sub", x, mx), ("sub", y, my)) for x, y in zip(xs, ys)]
-    return _sum(terms if ws is None else [("mul", w, t) for w, t in zip(ws, terms)])
+    """sum_i w_i (x_i - mean_w x)(y_i - mean_w y), unit weights when ``ws`` is None, written
+    in the equal pairwise form sum_{i<j} w_i w_j (x_i - x_j)(y_i - y_j) / sum_i w_i: no term
+    subtracts a mean that contains its own variable, so interval evaluation stays tight."""
+    n = len(xs)
+    terms = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            dx = ("sub", xs[i], xs[j])
+            t = ("pow", dx, 2) if xs is ys else ("mul", dx, ("sub", ys[i], ys[j]))
+            terms.append(t if ws is None else ("mul", ("mul", ws[i], ws[j]), t))
+    total = ("num", Fraction(n)) if ws is None else _sum(ws)
+    return ("div", _sum(terms), total)
 
 
 def _slope(xs, ys, ws=None):
@@ -243,7 +250,30 @@ def _slope(xs, ys, ws=None):
 
 
 def _r2(xs, ys, ws=None):
-    return ("div", ("pow", _sxy(xs, ys, ws), 2), ("mul", _sxy(xs, xs, ws), _sxy(ys, ys, ws)))
+    """1 - L / (Pxx Pyy): with pairs p = (i, j), i < j, weights w_p = w_i w_j and differences
+    dx_p = x_i - x_j, Pxx = sum_p w_p dx_p^2, Pyy likewise and, by Lagrange's identity,
+    L = Pxx Pyy - (sum_p w_p dx_p dy_p)^2 = sum_{p<q} w_p w_q (dx_p dy_q - dx_q dy_p)^2.
+    Equal to Sxy^2 / (Sxx Syy); in this form the interval value is tight where R^2 is near 1
+    (a sum of small squares over a product, instead of a ratio of large correlated sums)."""
+    n = len(xs)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    dx = [("sub", xs[i], xs[j]) for i, j in pairs]
+    dy = [("sub", ys[i], ys[j]) for i, j in pairs]
+    wp = [None if ws is None else ("mul", ws[i], ws[j]) for i, j in pairs]
+
+    def weighted(w, t):
+        return t if w is None else ("mul", w, t)
+
+    pxx = _sum([weighted(w, ("pow", d, 2)) for w, d in zip(wp, dx)])
+    pyy = _sum([weighted(w, ("pow", d, 2)) for w, d in zip(wp, dy)])
+    lag = []
+    for p in range(len(pairs)):
+        for q in range(p + 1, len(pairs)):
+            t = ("pow", ("sub", ("mul", dx[p], dy[q]), ("mul", dx[q], dy[p])), 2)
+            lag.append(t if ws is None else ("mul", ("mul", wp[p], wp[q]), t))
+    if not lag:                                   # two points: a line fits them exactly
+        return ("num", Fraction(1))
+    return ("sub", ("num", Fraction(1)), ("div", _sum(lag), ("mul", pxx, pyy)))
 
 
 def parse(text, where="expr", env=None, counter=None):
@@ -729,6 +759,8 @@ def _lower_one(c, where, err):
             err(f"{where}.reading", "an incorrect claim is reproduced by no reading; remove reading")
             return None
         reading = ""
+    elif "reading" not in c and has_readings:
+        reading = ""          # a marking without its reading: reported as stale by decide()
     elif reading not in [r.name for r in readings]:
         err(f"{where}.reading", f"expected the name of the reading that reproduces the claim "
                                 f"({', '.join(r.name for r in readings)}), got {c.get('reading')!r}")
@@ -892,8 +924,10 @@ def decide(c: Claim) -> Decision:
     if verdict != c.verdict:
         stale.append(f"verdict is {verdict}, marked {c.verdict}")
     if verdict != "incorrect" and verdict == c.verdict:
-        marked = next(r for r in rds if r.name == c.reading)
-        if marked.verdict != verdict:
+        marked = next((r for r in rds if r.name == c.reading), None)
+        if marked is None:
+            stale.append(f"marked {c.verdict} without naming the reading that reproduces it")
+        elif marked.verdict != verdict:
             stale.append(f"reading {c.reading} is {marked.verdict}, not {verdict}")
     for r, rd in zip(c.readings, rds):
         dg = max(digits_of(c.value_text), digits_of(r.true_value))
@@ -961,11 +995,66 @@ def coq_term(e):
     return f"({coq_term(e[1])} {sym} {coq_term(e[2])})"
 
 
-def _coq_lemma(name, e, goal_of):
+COQ_MAX_LEAVES = 256   # sub-boxes of a case split the Coq proof may use
+
+
+def _split_tree(e, kit, box, lo_q, hi_q, budget):
+    """A case split of ``box`` into sub-boxes on each of which the naive interval value of
+    ``e`` (what Coq's interval tactic computes) decides the same side of [lo_q, hi_q]:
+    ("leaf", verdict) or ("split", k, mid, below, above); None past ``budget`` leaves."""
+    v, _ = _evaluate(e, kit, box, grad=False)
+    a, b = kit.ends(v)
+    side = _side(a, b, lo_q, hi_q)
+    if side != "undecided":
+        budget[0] -= 1
+        return ("leaf", side) if budget[0] >= 0 else None
+    if budget[0] <= 1:
+        return None
+    _, g = _evaluate(e, kit, box, grad=True)
+    def weight(k):
+        da, db = kit.ends(g[k]) if k in g else (0, 0)
+        return max(abs(da), abs(db)) * box[k][1]
+    k = max(box, key=weight)
+    c, h = box[k]
+    below = _split_tree(e, kit, {**box, k: (c - h / 2, h / 2)}, lo_q, hi_q, budget)
+    if below is None:
+        return None
+    above = _split_tree(e, kit, {**box, k: (c + h / 2, h / 2)}, lo_q, hi_q, budget)
+    return None if above is None else ("split", k, c, below, above)
+
+
+def _tree_sides(t):
+    return {t[1]} if t[0] == "leaf" else _tree_sides(t[3]) | _tree_sides(t[4])
+
+
+def _coq_plan(e, lo_q, hi_q, split=False):
+    """How the interval tactic can prove the verdict over the box of ``e``: "lra" (exact
+    rational, no inputs), "plain" (the naive enclosure decides, as Coq's tactic computes it),
+    with ``split`` a case-split tree of sub-boxes that each decide naively; else None."""
+    box = inputs_of(e)
+    if exact_value(e) is not None:
+        return "lra"
+    kit = _kit(e)
+    v, _ = _evaluate(e, kit, box, grad=False)
+    a, b = kit.ends(v)
+    if _side(a, b, lo_q, hi_q) != "undecided":
+        return "plain"
+    if not split or not box:
+        return None
+    return _split_tree(e, kit, box, lo_q, hi_q, [COQ_MAX_LEAVES])
+
+
+def _coq_script(t, opts):
+    if t[0] == "leaf":
+        return f"interval with ({opts})"
+    k, m = t[1], _coq_num(t[2])
+    return f"destruct (Rle_or_lt x{k} {m}); [{_coq_script(t[3], opts)} | {_coq_script(t[4], opts)}]"
+
+
+def _coq_lemma(name, e, goal_of, plan):
     """Lemma over the reading's input box: forall x.., lo <= x <= hi -> .. -> goal."""
     ins = sorted(inputs_of(e).items())
-    t = coq_term(e)
-    goal = goal_of(t)
+    goal = goal_of(coq_term(e))
     if ins:
         binders = " ".join(f"x{k}" for k, _ in ins)
         hyps = " -> ".join(f"{_coq_num(c - h)} <= x{k} <= {_coq_num(c + h)}" for k, (c, h) in ins)
@@ -973,23 +1062,27 @@ def _coq_lemma(name, e, goal_of):
     else:
         stmt = goal
     lines = [f"Lemma {name} : {stmt}."]
-    if exact_value(e) is not None:
+    if plan == "lra":
         # exact rationals: lra (linear arithmetic over Q, no rounding)
         lines.append("Proof. lra. Qed.")
-    else:
-        prec = 200 if _size(e) > 200 else 60      # big data expressions need more bits
-        intro = f"intros {' '.join(f'x{k}' for k, _ in ins)} {' '.join(f'H{k}' for k, _ in ins)}. " if ins else ""
-        lines.append(f"Proof. {intro}interval with (i_prec {prec}). Qed.")
+        return lines
+    opts = f"i_prec {200 if _size(e) > 200 else 60}"      # big data expressions need more bits
+    intro = f"intros {' '.join(f'x{k}' for k, _ in ins)} {' '.join(f'H{k}' for k, _ in ins)}. " if ins else ""
+    # a case split on the inputs (found above by the same naive evaluation) when one
+    # enclosure of the whole box does not decide
+    tactic = f"interval with ({opts})" if plan == "plain" else _coq_script(plan, opts)
+    lines.append(f"Proof. {intro}{tactic}. Qed.")
     return lines
 
 
 def coq_source(claims):
-    """Claims.v: each correct claim as lo <= e <= hi under its reproducing reading, over the
-    box of its printed inputs; each incorrect claim as one refuting lemma per reading."""
+    """Claims.v: each correct claim as lo <= e <= hi under its reproducing reading over the
+    box of its printed inputs; each incorrect claim (every reading misses) as one refuting
+    lemma per reading. Undecided claims are not exported, nor correct ones whose box the
+    interval tactic cannot cover (said in a comment)."""
     lines = ["(* Generated by `roughatlas export coq` from theorem_index.yaml (claims). Do not edit. *)",
              "(* The paper's numeric claims, decided by the interval tactic (Coq library Interval). *)",
-             "(* Printed inputs range over half a unit of their last digit; undecided claims are *)",
-             "(* not exported. *)",
+             "(* Printed inputs x_k range over half a unit of their last digit. *)",
              "Require Import Reals Lra.", "From Interval Require Import Tactic.", "Open Scope R_scope.", ""]
     for d in decide_all(claims):
         c = d.claim
@@ -1000,14 +1093,26 @@ def coq_source(claims):
                      + f"; value {d.true_value} *)")
         if d.verdict == "correct":
             r = next(r for r in c.readings if r.name == d.reading)
-            lines += _coq_lemma(name, r.expr, lambda t: f"{_coq_num(lo)} <= {t} <= {_coq_num(hi)}")
+            plan = _coq_plan(r.expr, lo, hi)
+            if plan not in ("lra", "plain"):
+                # the margins of a correct claim are a fraction of the rounding interval; the
+                # tactic's naive evaluation would need a bisection too deep to be practical
+                lines.append(f"(* {c.id}: correct by mean-value enclosures and bisection over "
+                             f"{len(inputs_of(r.expr))} printed inputs, which the interval tactic's "
+                             f"naive evaluation cannot match: not exported *)")
+            else:
+                lines += _coq_lemma(name, r.expr, lambda t: f"{_coq_num(lo)} <= {t} <= {_coq_num(hi)}", plan)
         elif d.verdict == "incorrect":
             for r, rd in zip(c.readings, d.readings):
                 below = rd.hi < lo
                 suffix = "_refuted" if len(c.readings) == 1 else f"_refuted_{r.name}"
+                plan = _coq_plan(r.expr, lo, hi, split=True)
+                if plan is None:
+                    raise ValueError(f"{c.id}: reading {r.name}: no case split into at most "
+                                     f"{COQ_MAX_LEAVES} sub-boxes proves its refutation in Coq")
                 lines += _coq_lemma(name + suffix, r.expr,
                                     (lambda t: f"{t} < {_coq_num(lo)}") if below
-                                    else (lambda t: f"{_coq_num(hi)} < {t}"))
+                                    else (lambda t: f"{_coq_num(hi)} < {t}"), plan)
         else:
             lines.append(f"(* {c.id}: undecided under its admitted readings; not exported *)")
         lines.append("")

@@ -100,7 +100,8 @@ def test_input_rounding_enclosures():
 
 
 def test_one_printed_number_used_twice_is_one_variable():
-    c = _multi("0", [("shared", "x - x", "0")], "correct", "shared", inputs={"x": "1.5"})
+    # 0.00 +- 0.005 is narrower than the naive [-0.1, 0.1]; the mean-value form gives exactly 0
+    c = _multi("0.00", [("shared", "x - x", "0.000")], "correct", "shared", inputs={"x": "1.5"})
     d = claims.decide(c)
     assert d.verdict == "correct" and d.readings[0].lo == d.readings[0].hi == 0
     # two separately printed 1.5s are two variables

@@ -51,6 +51,7 @@ lemma per reading, each proved by the ``interval`` tactic.
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -283,15 +284,18 @@ def parse(text, where="expr", env=None, counter=None):
     return _Parser(where, env, counter).parse(text, where)
 
 
-def inputs_of(e, out=None):
-    """The printed inputs of ``e``: {k: (centre, half)}."""
-    out = {} if out is None else out
-    if e[0] == "in":
-        out[e[3]] = (e[1], e[2])
-    elif e[0] != "num":
-        for x in e[1:]:
-            if isinstance(x, tuple):
-                inputs_of(x, out)
+def inputs_of(e):
+    """The printed inputs of ``e``: {k: (centre, half)} (shared subterms visited once)."""
+    out, seen, todo = {}, set(), [e]
+    while todo:
+        n = todo.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        if n[0] == "in":
+            out[n[3]] = (n[1], n[2])
+        elif n[0] != "num":
+            todo.extend(x for x in n[1:] if isinstance(x, tuple))
     return out
 
 
@@ -333,7 +337,9 @@ class QI:
     __slots__ = ("a", "b")
 
     def __init__(self, a, b=None):
-        self.a, self.b = Fraction(a), Fraction(a if b is None else b)
+        a = a if type(a) is Fraction else Fraction(a)
+        b = a if b is None else (b if type(b) is Fraction else Fraction(b))
+        self.a, self.b = a, b
 
     def __add__(self, o):
         return QI(self.a + o.a, self.b + o.b)
@@ -345,6 +351,10 @@ class QI:
         return QI(-self.b, -self.a)
 
     def __mul__(self, o):
+        if self.a == self.b and o.a == o.b:
+            return QI(self.a * o.a)
+        if self.a >= 0 and o.a >= 0:
+            return QI(self.a * o.a, self.b * o.b)
         p = (self.a * o.a, self.a * o.b, self.b * o.a, self.b * o.b)
         return QI(min(p), max(p))
 
@@ -366,59 +376,100 @@ class QI:
         return QI(lo, hi)
 
 
-class _IV:
-    """mpmath.iv at 60 digits, with the domain checks the claims need."""
+_IV_CTX = []
 
-    def __init__(self, dps=60):
+
+def _iv(dps=60):
+    if not _IV_CTX:
         from mpmath import iv
-        iv.dps = dps
-        self.iv = iv
+        _IV_CTX.append(iv)
+    _IV_CTX[0].dps = dps
+    return _IV_CTX[0]
 
-    def const(self, q):
-        return self.iv.mpf(q.numerator) / q.denominator
 
-    def box(self, c, h):
-        lo, hi = self.const(c - h), self.const(c + h)
-        return self.iv.mpf([lo.a, hi.b])
+def _lift(x):
+    """A rational interval as an mpmath interval containing it (outward rounding)."""
+    if not isinstance(x, QI):
+        return x
+    iv = _IV_CTX[0]
+    lo = iv.mpf(x.a.numerator) / x.a.denominator
+    hi = lo if x.b == x.a else iv.mpf(x.b.numerator) / x.b.denominator
+    return iv.mpf([lo.a, hi.b])
 
-    def div(self, a, b):
+
+class HI:
+    """An interval that stays exact (QI) through + - * / and integer powers and becomes a
+    60-digit mpmath interval only where sqrt/log/exp/rpow (or an operand that already is
+    one) require it."""
+    __slots__ = ("x",)
+
+    def __init__(self, x):
+        self.x = x
+
+    def _pair(self, o):
+        a, b = self.x, o.x
+        if isinstance(a, QI) and isinstance(b, QI):
+            return a, b
+        return _lift(a), _lift(b)
+
+    def __add__(self, o):
+        a, b = self._pair(o)
+        return HI(a + b)
+
+    def __sub__(self, o):
+        a, b = self._pair(o)
+        return HI(a - b)
+
+    def __mul__(self, o):
+        a, b = self._pair(o)
+        return HI(a * b)
+
+    def __neg__(self):
+        return HI(-self.x)
+
+    def __pow__(self, k):
+        return HI(self.x ** k)
+
+    def div(self, o):
+        a, b = self._pair(o)
         if b.a <= 0 <= b.b:
             raise ZeroDivisionError("division by an interval containing 0")
-        return a / b
+        return HI(a / b)
 
-    def ends(self, x):
-        return _exact(x._mpi_[0]), _exact(x._mpi_[1])
+    @property
+    def a(self):
+        return self.x.a
 
-    def func(self, op, x):
-        iv = self.iv
-        if op == "sqrt":
-            if not x.a > 0:
-                raise ValueError(f"sqrt of an interval that is not positive: {x}")
-            return iv.sqrt(x)
-        if op == "log":
-            if not x.a > 0:
-                raise ValueError(f"log of an interval that is not positive: {x}")
-            return iv.log(x)
-        return iv.exp(x)
+    def ends(self):
+        if isinstance(self.x, QI):
+            return self.x.a, self.x.b
+        return _exact(self.x._mpi_[0]), _exact(self.x._mpi_[1])
 
 
-class _QK:
-    """Exact rational intervals (for readings without sqrt/log/exp/rpow)."""
+class _HK:
+    """Hybrid interval arithmetic: exact rationals as long as possible, mpmath.iv (60 digits)
+    after the first transcendental operation, with the domain checks the claims need."""
+
+    def __init__(self, dps=60):
+        self.iv = _iv(dps)
 
     def const(self, q):
-        return QI(q)
+        return HI(QI(q))
 
     def box(self, c, h):
-        return QI(c - h, c + h)
+        return HI(QI(c - h, c + h))
 
     def div(self, a, b):
-        return a / b
+        return a.div(b)
 
     def ends(self, x):
-        return x.a, x.b
+        return x.ends()
 
     def func(self, op, x):
-        raise ValueError(f"{op} in a rational reading")
+        v = _lift(x.x)
+        if op in ("sqrt", "log") and not v.a > 0:
+            raise ValueError(f"{op} of an interval that is not positive: {v}")
+        return HI(getattr(self.iv, op)(v))
 
 
 def _evaluate(e, kit, box, grad):
@@ -525,7 +576,7 @@ def _evaluate(e, kit, box, grad):
 
 
 def _kit(e, dps=60):
-    return _QK() if _rational(e) else _IV(dps)
+    return _HK(dps)
 
 
 def enclose_box(e, kit, box):
@@ -582,9 +633,16 @@ def classify(e, lo_q, hi_q, dps=60):
     box = inputs_of(e)
     point = {k: (c, 0) for k, (c, _) in box.items()}
     clo, chi, _ = enclose_box(e, kit, point)
+    if not box:
+        return _side(clo, chi, lo_q, hi_q), clo, chi, clo, chi, {}
+    v, _ = _evaluate(e, kit, box, grad=False)          # the naive enclosure first: cheap
+    lo, hi = kit.ends(v)
+    verdict = _side(lo, hi, lo_q, hi_q)
+    if verdict != "undecided":
+        return verdict, lo, hi, clo, chi, {}
     lo, hi, slopes = enclose_box(e, kit, box)
     verdict = _side(lo, hi, lo_q, hi_q)
-    if verdict != "undecided" or not box:
+    if verdict != "undecided":
         return verdict, lo, hi, clo, chi, {}
     # corners in the direction of the slope: approximately where e is smallest / largest
     pts = {"printed": point}
@@ -904,6 +962,7 @@ def _decide_reading(c, name, e, text, why, digits):
                            witness=witness)
 
 
+@functools.lru_cache(maxsize=1024)
 def decide(c: Claim) -> Decision:
     """Each reading by its enclosure over the printed inputs' box; then the claim."""
     rds = []
@@ -1032,16 +1091,43 @@ def _coq_plan(e, lo_q, hi_q, split=False):
     rational, no inputs), "plain" (the naive enclosure decides, as Coq's tactic computes it),
     with ``split`` a case-split tree of sub-boxes that each decide naively; else None."""
     box = inputs_of(e)
-    if exact_value(e) is not None:
+    if exact_value(e) is not None or _linear(e):
         return "lra"
     kit = _kit(e)
     v, _ = _evaluate(e, kit, box, grad=False)
     a, b = kit.ends(v)
-    if _side(a, b, lo_q, hi_q) != "undecided":
+    # Coq evaluates in floating point with outward rounding: keep a margin it can resolve
+    eps = (abs(lo_q) + abs(hi_q) + 1) / 10 ** 12
+    if _side(a - eps, b + eps, lo_q, hi_q) != "undecided":
         return "plain"
     if not split or not box:
         return None
     return _split_tree(e, kit, box, lo_q, hi_q, [COQ_MAX_LEAVES])
+
+
+def _linear(e):
+    """True when ``e`` is affine in its printed inputs with exact coefficients (+, -, and
+    products or quotients by input-free rational terms): then ``lra`` proves its bounds
+    exactly, even where they touch the rounding interval's edge."""
+    def ins(n):
+        return bool(inputs_of(n))
+
+    def lin(n):
+        op = n[0]
+        if op in ("num", "in"):
+            return True
+        if op == "neg":
+            return lin(n[1])
+        if op in ("add", "sub"):
+            return lin(n[1]) and lin(n[2])
+        if op == "mul":
+            a, b = n[1], n[2]
+            return ((not ins(a) and exact_value(a) is not None and lin(b))
+                    or (not ins(b) and exact_value(b) is not None and lin(a)))
+        if op == "div":
+            return not ins(n[2]) and exact_value(n[2]) not in (None, 0) and lin(n[1])
+        return not ins(n) and exact_value(n) is not None
+    return ins(e) and lin(e)
 
 
 def _coq_script(t, opts):
@@ -1064,7 +1150,7 @@ def _coq_lemma(name, e, goal_of, plan):
     lines = [f"Lemma {name} : {stmt}."]
     if plan == "lra":
         # exact rationals: lra (linear arithmetic over Q, no rounding)
-        lines.append("Proof. lra. Qed.")
+        lines.append("Proof. intros; lra. Qed." if ins else "Proof. lra. Qed.")
         return lines
     opts = f"i_prec {200 if _size(e) > 200 else 60}"      # big data expressions need more bits
     intro = f"intros {' '.join(f'x{k}' for k, _ in ins)} {' '.join(f'H{k}' for k, _ in ins)}. " if ins else ""

@@ -227,6 +227,8 @@ def test_interval_decisions():
     ("1 +", "not an expression"),
     ("'a'", "unsupported literal"),
     ("exact(x)", "unknown function"),
+    ("sd([" + ", ".join(["1"] * 65) + "])", "at most 64 values"),
+    ("r2([" + ", ".join(["1"] * 13) + "], [" + ", ".join(["2"] * 13) + "])", "at most 12 values"),
 ])
 def test_parse_refusals_name_the_problem(text, needle):
     with pytest.raises(claims.ClaimError) as exc:

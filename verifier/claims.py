@@ -71,6 +71,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _INPUT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _DEC = re.compile(r"^-?\d+(\.\d+)?$|^-?\d+/\d+$")
 MAX_TEXT, MAX_NODES = 4000, 2000
+MAX_LIST, MAX_LIST_R2 = 64, 12     # values per data-helper list (see _Parser._sized)
 RESERVED = set(FUNCS1) | set(DATA_FUNCS) | {"rpow", "exact"}
 
 
@@ -156,6 +157,13 @@ class _Parser:
             self.err("data helpers take non-empty lists [..] (or the name of a list input)")
         return v
 
+    def _sized(self, f, xs):
+        # sd, slope and r2 expand pairwise (O(n^2) terms; r2's Lagrange form O(n^4))
+        cap = MAX_LIST_R2 if f in ("r2", "wr2") else MAX_LIST
+        if len(xs) > cap:
+            self.err(f"{f} takes at most {cap} values, got {len(xs)}")
+        return xs
+
     def term(self, node):
         self.nodes += 1
         if self.nodes > MAX_NODES:
@@ -194,17 +202,17 @@ class _Parser:
             if f in FUNCS1 and len(args) == 1:
                 return (f, self.term(args[0]))
             if f in ("mean", "sd") and len(args) == 1:
-                xs = self.list(args[0])
+                xs = self._sized(f, self.list(args[0]))
                 if f == "sd" and len(xs) < 2:
                     self.err("sd needs a list of at least 2 values")
                 return _mean(xs) if f == "mean" else _sd(xs)
             if f in ("slope", "r2") and len(args) == 2:
-                xs, ys = self.list(args[0]), self.list(args[1])
+                xs, ys = self._sized(f, self.list(args[0])), self._sized(f, self.list(args[1]))
                 if len(xs) != len(ys) or len(xs) < 2:
                     self.err(f"{f} needs two lists of the same length >= 2")
                 return _slope(xs, ys) if f == "slope" else _r2(xs, ys)
             if f in ("wslope", "wr2") and len(args) == 3:
-                ws, xs, ys = self.list(args[0]), self.list(args[1]), self.list(args[2])
+                ws, xs, ys = (self._sized(f, self.list(a)) for a in args)
                 if not len(ws) == len(xs) == len(ys) or len(xs) < 2:
                     self.err(f"{f} needs three lists (weights, xs, ys) of the same length >= 2")
                 if any(w[0] != "num" or w[1] <= 0 for w in ws):

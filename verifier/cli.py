@@ -9,7 +9,7 @@
     roughatlas errata                            printed statements that differ, with counterexamples
     roughatlas duplicates                        theorems that state the same thing
     roughatlas witness ID ... | --all [--quick]  measure and check the numerical witnesses
-    roughatlas claims [--json] [--incorrect]     the paper's numeric claims, decided by intervals
+    roughatlas claims [--json] [--verdict V]     the paper's numeric claims, decided by intervals
     roughatlas export lean|coq|all [--check]     write lean/ and coq/ (or fail naming stale files)
     roughatlas coq-build [--jobs N]              compile coq/ with coqc; per-theorem PROVED / ERROR
     roughatlas lean-build [--if-available]       lake build + axiom audit, where a toolchain exists

@@ -108,7 +108,7 @@ def test_verify_reports_witness_coverage_and_claims(verify_json):
     assert s["witness_entries"] == {"theorems": {"present": 125, "total": 125},
                                     "facts": {"present": 17, "total": 17}}
     assert s["witness_problems"] == []
-    assert s["claims"]["total"] == s["claims"]["correct"] + s["claims"]["incorrect"]
+    assert s["claims"]["total"] == s["claims"]["correct"] + s["claims"]["incorrect"] + s["claims"]["undecided"]
     assert s["claims"]["stale_markings"] == []
 
 

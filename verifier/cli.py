@@ -10,7 +10,7 @@
     roughatlas errata [--json]                   printed statements that differ, with counterexamples
     roughatlas duplicates [--json]               theorems that state the same thing
     roughatlas witness ID ... | --all [--quick]  measure and check the numerical witnesses
-    roughatlas claims [--json] [--incorrect]     the paper's numeric claims, decided by intervals
+    roughatlas claims [--json] [--verdict V]     the paper's numeric claims, decided by intervals
     roughatlas export lean|coq|all [--check]     write lean/ and coq/ (or fail naming stale files)
     roughatlas coq-build [--jobs N] [--json]     compile coq/ with coqc; per-theorem PROVED / ERROR
     roughatlas lean-build [--if-available]       lake build + axiom audit, where a toolchain exists
@@ -147,9 +147,9 @@ def _registry_extras(reg, summary):
     ds = claims.decide_all(reg.claims)
     summary["witness_entries"] = {k: {"present": a, "total": b} for k, (a, b) in cov.items()}
     summary["witness_problems"] = probs
-    summary["claims"] = {"total": len(ds), "correct": sum(d.verdict == "correct" for d in ds),
-                         "incorrect": sum(d.verdict == "incorrect" for d in ds),
-                         "undecided": sum(d.verdict == "undecided" for d in ds),
+    summary["claims"] = {"total": len(ds), **claims.counts(ds),
+                         "incorrect_ids": [d.claim.id for d in ds if d.verdict == "incorrect"],
+                         "undecided_readings": {d.claim.id: d.reading for d in ds if d.verdict == "undecided"},
                          "stale_markings": [d.claim.id for d in ds if not d.agrees]}
     summary["all_ok"] = bool(summary["all_ok"] and not probs and all(d.agrees for d in ds))
 
@@ -165,8 +165,9 @@ def _print_extras(s):
         print(f"  WITNESS {msg}")
     if len(s["witness_problems"]) > 20:
         print(f"  ... and {len(s['witness_problems']) - 20} more")
-    print(f"numeric claims: {c['total']} decided by interval arithmetic: {c['correct']} correct, "
-          f"{c['incorrect']} incorrect, {c['undecided']} undecided"
+    print(f"numeric claims: {c['total']} decided by interval arithmetic over the printed inputs' "
+          f"rounding and every admitted reading: {c['correct']} correct, {c['incorrect']} incorrect "
+          f"({', '.join(c['incorrect_ids']) or 'none'}), {c['undecided']} undecided (roughatlas claims)"
           + (f"; stale markings: {', '.join(c['stale_markings'])}" if c["stale_markings"] else ""))
 
 
@@ -672,28 +673,15 @@ def cmd_claims(args):
     t0 = time.perf_counter()
     ds = claims.decide_all(reg.claims)
     secs = time.perf_counter() - t0
-    shown = [d for d in ds if not args.incorrect or d.verdict != "correct"]
+    want = args.verdict or (("incorrect", "undecided") if args.incorrect else claims.VERDICTS)
+    shown = [d for d in ds if d.verdict in want]
     if args.json:
-        print(json.dumps({"claims": [{"id": d.claim.id, "section": d.claim.section,
-                                      "printed": d.claim.printed, "value": d.claim.value_text,
-                                      "expr": d.claim.expr_text, "enclosure": [d.lo, d.hi],
-                                      "true_value": d.true_value, "verdict": d.verdict,
-                                      "marked": d.claim.verdict, "agrees": d.agrees,
-                                      "note": d.claim.note, "error": d.error} for d in shown],
+        print(json.dumps({"claims": [claims.as_json(d) for d in shown], "counts": claims.counts(ds),
                           "seconds": secs}, indent=1, ensure_ascii=False))
     else:
         for d in shown:
-            c = d.claim
-            mark = {"correct": "correct  ", "incorrect": "INCORRECT", "undecided": "UNDECIDED"}[d.verdict]
-            print(f"{mark} {c.id:34s} §{c.section:22s} printed {c.value_text:>7s}  true {d.true_value:>8s}"
-                  + ("" if d.agrees else f"   (registry marks it {c.verdict} / {c.true_value}: STALE)"))
-            if args.verbose or d.verdict != "correct":
-                print(f"          {c.printed}")
-                print(f"          {c.expr_text}  ∈ [{d.lo:.10g}, {d.hi:.10g}]" + (f"; {c.note}" if c.note else ""))
-        n_inc = sum(d.verdict == "incorrect" for d in ds)
-        n_und = sum(d.verdict == "undecided" for d in ds)
-        print(f"{len(ds)} claims: {len(ds) - n_inc - n_und} correct, {n_inc} incorrect, {n_und} undecided; "
-              f"{sum(not d.agrees for d in ds)} marking(s) disagree   {secs * 1000:.0f} ms")
+            print("\n".join(claims.report_lines(d, args.verbose)))
+        print(f"{claims.summary_line(ds)}   {secs * 1000:.0f} ms")
     return OK if all(d.agrees for d in ds) else FAIL
 # -- exports -------------------------------------------------------------------------
 
@@ -895,7 +883,10 @@ def build_parser():
     wi.set_defaults(fn=cmd_witness)
     cl = sub.add_parser("claims", help="the paper's numeric claims, decided by interval arithmetic")
     cl.add_argument("--json", action="store_true")
-    cl.add_argument("--incorrect", action="store_true", help="only the claims that are not correct")
+    cl.add_argument("--incorrect", action="store_true",
+                    help="only the claims that are not correct (incorrect or undecided)")
+    cl.add_argument("--verdict", action="append", choices=("correct", "incorrect", "undecided"),
+                    help="only claims with this verdict (repeatable)")
     cl.add_argument("-v", "--verbose", action="store_true", help="show every claim's expression")
     cl.set_defaults(fn=cmd_claims)
     ex = sub.add_parser("export", help="write the Lean and Coq exports (or check they are current)")

@@ -399,3 +399,10 @@ def test_planted_claims_compile_in_coq(tmp_path):
     f.write_text(src.replace("(67 / 200) < ", "(1 / 2) < ", 1))
     r = subprocess.run(["coqc", str(f)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert r.returncode != 0
+
+
+@pytest.mark.parametrize("text", ["\uff28 + 1", "rpow(52, 4/5) # 28", "1 + \\\n2", "\U0001d43b"])
+def test_claim_expressions_read_only_what_they_show(text):
+    """Look-alike letters, comments and continuations are errors, not silently folded away."""
+    with pytest.raises(claims.ClaimError, match="not allowed"):
+        claims.parse(text, "claims[0].expr")

@@ -119,6 +119,11 @@ class _Parser:
         self.where, self.src, self.nodes = where, src, 0
         if len(src) > MAX_TEXT:
             self.err(f"expression longer than {MAX_TEXT} characters")
+        # read only what is shown: Python folds look-alike letters (NFKC) and drops comments
+        for col, ch in enumerate(src, 1):
+            if not (" " <= ch <= "~") or ch in "#\\":
+                self.err(f"character {ch!r} at column {col} is not allowed (printable ASCII only, "
+                         "no comments or line continuations)")
         try:
             tree = ast.parse(src, mode="eval")
         except SyntaxError as exc:

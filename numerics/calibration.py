@@ -710,7 +710,7 @@ def _start_guess(surf, model):
 
 def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
               piecewise_eta=None, start=None, bounds=None, seed=0, global_stage="auto",
-              warm_threshold_bps=200.0, popsize=10, maxiter=12, n_coarse=16, n_fine=48,
+              warm_threshold_bps=200.0, popsize=8, maxiter=8, n_coarse=16, n_fine=48,
               cos_tol_coarse=1e-4, cos_tol_fine=3e-6, max_nfev=60, max_time=60.0,
               workers=1, progress=None) -> CalibrationResult:
     """Calibrate a model to a :class:`Surface` (see the module docstring).
@@ -727,9 +727,10 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
     seed : int, the differential-evolution seed (same seed, same result).
     global_stage : "auto" (skip on a good start), True (always), False (never).
     popsize : the differential evolution runs ``popsize + (number of free parameters)``
-        agents (a compact population; 16 for rough Heston by default).
-    maxiter : maximum DE generations (early stop on 6 stalled generations or a spread of
-        the population objective below 1e-2 bps).
+        agents (a compact population; 14 for rough Heston by default).
+    maxiter : maximum DE generations (early stop on 4 stalled generations or a spread of
+        the population objective below 1e-2 bps).  The global stage only has to land in the
+        basin of the optimum: the polish does the rest.
     n_coarse, n_fine : Adams steps (per maturity, on the rescaled grid) in the two stages;
         both with Richardson extrapolation (n and n/2).
     cos_tol_coarse, cos_tol_fine : COS truncation tolerance (price / F).
@@ -1028,8 +1029,8 @@ def _de(obj, x0, lo, hi, fixed, seed, popsize, maxiter, workers, t0, max_time, s
         else:
             stall += 1
         say(f"calibration: DE generation {gen}: best {fit.min() * 1e4:.2f} bps")
-        if stall >= 6:
-            stop = "stalled 6 generations"
+        if stall >= 4:
+            stop = "stalled 4 generations"
             break
         if fit.max() - fit.min() < 1e-6:
             stop = "population converged"

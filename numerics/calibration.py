@@ -403,6 +403,14 @@ class _Pricer:
 
     last_riccati = (None, None, None)
 
+    def with_steps(self, n, richardson):
+        """The same frequencies and payoff matrices on another Riccati grid."""
+        import copy
+        other = copy.copy(self)
+        other.n, other.rich = n, richardson
+        other.last_riccati = (None, None, None)
+        return other
+
     def riccati_key(self, d):
         return (d["H"], d["kappa"], d["rho"], tuple(self.etas(d)))
 
@@ -570,9 +578,10 @@ class _Objective:
         self.cache_x = None
         self.best = (np.inf, None)
 
-    def set_pricer(self, pricer):
+    def set_pricer(self, pricer, jac_steps=None):
         self.pr = pricer
         self.cache_x = None
+        self.jac_pricer = None if jac_steps is None else pricer.with_steps(jac_steps, False)
 
     def _resid(self, iv, code, p):
         s = self.s
@@ -625,7 +634,14 @@ class _Objective:
         r = self.w * e
         return float(np.sqrt(r @ r / r.size))
 
-    def jac(self, x):
+    jac_pricer = None
+
+    def jac(self, x, exact=False):
+        """Weighted Jacobian of the residuals.  The kappa/eta/rho/H columns come from finite
+        differences on ``jac_pricer`` (the same frequencies on half the Adams steps, no
+        Richardson) during the polish -- the Jacobian steers the steps, the residuals on the
+        fine grid decide the optimum; ``exact=True`` (the final standard errors) uses the
+        fine grid."""
         if self.cache_x is None or not np.array_equal(self.cache_x, x):
             self.residuals(x)
         d, lp, phi, iv, code = self.cache
@@ -647,9 +663,18 @@ class _Objective:
             dd = dict(d)
             dd[k] = d[k] + h
             cases.append(dd)
-        lps = pr.logphi_many(cases) if cases else []
+        jp = self.jac_pricer if (self.jac_pricer is not None and not exact and self.model.rough) else None
+        if jp is None:
+            lps = pr.logphi_many(cases) if cases else []
+            base = lp
+        elif cases:
+            # the finite differences on the cheaper grid, base included (a consistent pair)
+            lps = jp.logphi_many([d] + cases)
+            base, lps = lps[0], lps[1:]
+        else:
+            lps, base = [], lp
         for (k, dd), lpk in zip(zip(list(steps), cases), lps):
-            dlp[k] = (lpk - lp) / steps[k]
+            dlp[k] = (lpk - base) / steps[k]
         # linear / cheap parameters
         if "theta" in names:
             if self.model.rough:
@@ -711,7 +736,7 @@ def _start_guess(surf, model):
 def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
               piecewise_eta=None, start=None, bounds=None, seed=0, global_stage="auto",
               warm_threshold_bps=200.0, popsize=8, maxiter=8, n_coarse=16, n_fine=48,
-              cos_tol_coarse=1e-4, cos_tol_fine=3e-6, max_nfev=60, max_time=60.0,
+              cos_tol_coarse=1e-4, cos_tol_fine=3e-6, max_nfev=60, max_time=60.0, jac_coarse=True,
               workers=1, progress=None) -> CalibrationResult:
     """Calibrate a model to a :class:`Surface` (see the module docstring).
 
@@ -735,6 +760,8 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
         both with Richardson extrapolation (n and n/2).
     cos_tol_coarse, cos_tol_fine : COS truncation tolerance (price / F).
     max_nfev : LM function-evaluation budget; max_time : seconds (wall) for the whole run.
+    jac_coarse : the polish's Jacobian on n_fine/2 steps without Richardson (the residuals
+        stay on the fine grid; the final standard errors use the fine grid).
     workers : threads evaluating the DE population (the Riccati kernel releases the GIL).
     progress : None, True (print) or a callable(str).
 
@@ -864,7 +891,7 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
     pr, ranges, Ns = safe_build(x, n_fine, cos_tol_fine)
     for attempt in range(2):
         ts = time.perf_counter()
-        obj.set_pricer(pr)
+        obj.set_pricer(pr, jac_steps=max(8, n_fine // 2) if jac_coarse else None)
         free = ~fixed
         if free.any():
             def fun(z):
@@ -917,7 +944,7 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
     say(f"calibration: done in {time.perf_counter() - t0:.3f} s ({reason})")
 
     # ---- result -------------------------------------------------------------------
-    J = obj.jac(x)
+    J = obj.jac(x, exact=True)
     r = obj.residuals(x)
     d = mdl.unpack(x)
     e = obj.last_e                                     # unweighted residuals, slice order

@@ -74,8 +74,10 @@ def test_fixed_seed_same_result(true_surface):
 
 def test_budget_exhausted_returns_best_point_not_converged(true_surface):
     s = cal.Surface.from_grid(TS, KS, true_surface, spot=1.0)
-    r = cal.calibrate(s, global_stage=False, max_nfev=2)
+    msgs = []
+    r = cal.calibrate(s, global_stage=False, max_nfev=2, progress=msgs.append)
     assert not r.converged and "evaluations" in r.reason
+    assert msgs and msgs[-1].startswith("calibration: done")
     assert np.isfinite(r.rmse_bps) and np.all(np.isfinite(r.residuals_bps))
 
 
@@ -89,6 +91,18 @@ def test_heston_recovery_against_closed_form():
     for k, v in p.items():
         assert r.params[k] == pytest.approx(v, rel=0.02, abs=2e-3), k
     assert r.params["H"] == 0.5 and "H" not in r.names
+
+
+def test_piecewise_eta_recovers_one_eta(true_surface):
+    s = cal.Surface.from_grid(TS, KS, true_surface, spot=1.0)
+    start = dict(TRUE, eta_short=0.8, eta_long=1.0)
+    del start["eta"]
+    r = cal.calibrate(s, piecewise_eta=0.4, start=start)
+    assert r.rmse_bps < 0.3
+    assert r.params["eta_short"] == pytest.approx(0.9, abs=0.05)
+    assert r.params["eta_long"] == pytest.approx(0.9, abs=0.05)
+    iv = cal.model_implied_vols(r.params, TS, KS, piecewise_eta=0.4)
+    assert np.max(np.abs(iv - true_surface)) * 1e4 < 1.0
 
 
 def test_models_and_parameter_names():

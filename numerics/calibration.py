@@ -57,7 +57,7 @@ from numerics.black_scholes import implied_vol
 from numerics.fractional import riccati_quadratic
 
 __all__ = ["Surface", "CalibrationResult", "calibrate", "model_implied_vols", "param_names",
-           "default_bounds", "DEFAULT_MU_J"]
+           "default_bounds", "greeks_surface", "DEFAULT_MU_J"]
 
 DEFAULT_MU_J = -0.1
 # the batched Riccati solver (A = 1, T = 1): numerics.fractional.riccati_quadratic; the
@@ -1097,3 +1097,31 @@ def model_implied_vols(params, maturities, strikes, forward=1.0, model="rough_he
     iv, code, p = pr.ivs(np.exp(pr.logphi_many([d])[0]))
     iv = np.where(code == 0, iv, np.nan)
     return iv.reshape(len(Ts), K.size)
+
+
+def greeks_surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", rel_step=1e-3):
+    """Rough Heston price, delta, gamma and vega on strikes x maturities.
+
+    ``params``: a dict of RoughHestonParams fields (e.g. ``CalibrationResult.params``).
+    Price, delta (dP/dS0) and vega (dP/d sqrt(V0), the spot-variance vega) come from
+    ``numerics.rough_heston.greeks``; gamma is the central difference of delta over
+    S0 (1 +- rel_step).  Returns a dict of (len(maturities), len(strikes)) arrays.
+    """
+    from numerics import rough_heston as rh
+    if kind not in ("call", "put"):
+        raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
+    maturities = array("maturities", maturities, ndim=1, lo=0.0, hi=100.0, lo_open=True)
+    strikes = array("strikes", strikes, ndim=1, lo=0.0, lo_open=True)
+    S0 = real("S0", S0, 0.0, None, lo_open=True)
+    rel_step = real("rel_step", rel_step, 1e-6, 0.1)
+    p = {k: v for k, v in params.items() if k in ("H", "kappa", "theta", "eta", "rho", "V0",
+                                                   "lam", "mu_J", "sigma_J")}
+    out = {k: np.empty((maturities.size, strikes.size)) for k in ("price", "delta", "gamma", "vega")}
+    dk = "call_delta" if kind == "call" else "put_delta"
+    for i, T in enumerate(maturities):
+        g = rh.greeks(p, strikes, float(T), S0=S0, r=r, q=q)
+        up = rh.greeks(p, strikes, float(T), S0=S0 * (1 + rel_step), r=r, q=q)[dk]
+        dn = rh.greeks(p, strikes, float(T), S0=S0 * (1 - rel_step), r=r, q=q)[dk]
+        out["price"][i], out["delta"][i], out["vega"][i] = g[kind], g[dk], g["vega"]
+        out["gamma"][i] = (up - dn) / (2 * rel_step * S0)
+    return out

@@ -213,3 +213,14 @@ def test_study_registry_and_cli():
     assert {"calibration", "dax"} <= set(cli_study.STUDIES)
     args = build_parser().parse_args(["study", "calibration", "--quick", "--out", "/nonexistent"])
     assert args.name == "calibration" and args.quick and args.fn is cli_study.cmd_study
+
+
+def test_greeks_surface_consistent_with_prices():
+    g = cal.greeks_surface(TRUE, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0)
+    h = 1e-3
+    up = cal.greeks_surface(TRUE, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0 * (1 + h))["price"]
+    dn = cal.greeks_surface(TRUE, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0 * (1 - h))["price"]
+    np.testing.assert_allclose(g["delta"], (up - dn) / (2 * h * 100.0), atol=5e-5)
+    np.testing.assert_allclose(g["gamma"], (up - 2 * g["price"] + dn) / (h * 100.0) ** 2, rtol=1e-3)
+    assert np.all(g["gamma"] > 0) and np.all(g["vega"] > 0)
+    assert np.all((g["delta"] > 0) & (g["delta"] < 1))

@@ -40,7 +40,7 @@ a coarse Riccati grid and COS tolerance; skipped when the start is already withi
 ``warm_threshold_bps``; (2) a bounded trust-region Levenberg-Marquardt polish
 (``scipy.optimize.least_squares``, method "trf") on the fine grid with the analytic /
 batched Jacobian; the discretisation is re-checked at the final point (range and terms)
-and the polish repeated once if it moved.  A fixed ``seed`` gives the same result.
+and the polish repeated once if the residuals moved by more than 0.25 bps.  A fixed ``seed`` gives the same result.
 """
 from __future__ import annotations
 
@@ -735,7 +735,7 @@ def _start_guess(surf, model):
 
 def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
               piecewise_eta=None, start=None, bounds=None, seed=0, global_stage="auto",
-              warm_threshold_bps=200.0, popsize=8, maxiter=8, n_coarse=16, n_fine=48,
+              warm_threshold_bps=200.0, popsize=8, maxiter=8, n_coarse=12, n_fine=48,
               cos_tol_coarse=1e-4, cos_tol_fine=3e-6, max_nfev=60, max_time=60.0, jac_coarse=True,
               workers=1, progress=None) -> CalibrationResult:
     """Calibrate a model to a :class:`Surface` (see the module docstring).
@@ -928,7 +928,7 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
         if not converged:
             break
         # is the discretisation still adequate at the final point?  Rebuild it there and
-        # accept if the residuals agree within 0.1 bps; otherwise polish once more on it.
+        # accept if the residuals agree within 0.25 bps; otherwise polish once more on it.
         e_old = obj.last_e.copy()
         pr2, ranges2, Ns2 = safe_build(x, n_fine, cos_tol_fine)
         obj.set_pricer(pr2)
@@ -938,7 +938,7 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
         shift = float(np.max(np.abs(obj.last_e - e_old))) * 1e4
         stages[-1]["detail"]["discretisation_check_bps"] = shift
         pr, ranges, Ns = pr2, ranges2, Ns2
-        if shift <= 0.1:
+        if shift <= 0.25:          # 5 % of a 5-bps noise, the size of the grid's own error
             break
         say("calibration: discretisation moved with the parameters; re-polishing")
     say(f"calibration: done in {time.perf_counter() - t0:.3f} s ({reason})")

@@ -888,36 +888,40 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
     x = np.clip(x_best, lo, hi)
     converged, reason = False, "not run"
     res = None
+    free = ~fixed
+
+    def _polish(xs):
+        """Bounded trust-region LM from xs on the objective's current grid."""
+        if not free.any():
+            return xs, True, "all parameters fixed by their bounds"
+
+        def fun(z):
+            xx = xs.copy()
+            xx[free] = z
+            if time.perf_counter() - t0 > max_time:
+                raise _Timeout()
+            return obj.residuals(xx)
+
+        def jac(z):
+            xx = xs.copy()
+            xx[free] = z
+            return obj.jac(xx)[:, free]
+
+        try:
+            lm = least_squares(fun, xs[free], jac=jac, bounds=(lo[free], hi[free]), method="trf",
+                               x_scale="jac", max_nfev=max_nfev, ftol=1e-8, xtol=1e-8, gtol=1e-8)
+        except _Timeout:
+            xb = obj.best[1] if obj.best[1] is not None else xs
+            return xb, False, f"time limit max_time={max_time:g} s reached"
+        xn = xs.copy()
+        xn[free] = lm.x
+        return xn, lm.status > 0, lm.message
+
     pr, ranges, Ns = safe_build(x, n_fine, cos_tol_fine)
     for attempt in range(2):
         ts = time.perf_counter()
         obj.set_pricer(pr, jac_steps=max(8, n_fine // 2) if jac_coarse else None)
-        free = ~fixed
-        if free.any():
-            def fun(z):
-                xx = x.copy()
-                xx[free] = z
-                if time.perf_counter() - t0 > max_time:
-                    raise _Timeout()
-                return obj.residuals(xx)
-
-            def jac(z):
-                xx = x.copy()
-                xx[free] = z
-                return obj.jac(xx)[:, free]
-
-            try:
-                lm = least_squares(fun, x[free], jac=jac, bounds=(lo[free], hi[free]), method="trf",
-                                   x_scale="jac", max_nfev=max_nfev, ftol=1e-8, xtol=1e-8, gtol=1e-8)
-                x = x.copy()
-                x[free] = lm.x
-                converged = lm.status > 0
-                reason = lm.message
-            except _Timeout:
-                x = obj.best[1] if obj.best[1] is not None else x
-                converged, reason = False, f"time limit max_time={max_time:g} s reached"
-        else:
-            converged, reason = True, "all parameters fixed by their bounds"
+        x, converged, reason = _polish(x)
         rr = obj.residuals(x)
         stages.append(dict(name="Levenberg-Marquardt (trust-region, fine grid)" + (" re-polish" if attempt else ""),
                            time_s=time.perf_counter() - ts, evaluations=pr.n_evals,
@@ -941,6 +945,29 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
         if shift <= 0.25:          # 5 % of a 5-bps noise, the size of the grid's own error
             break
         say("calibration: discretisation moved with the parameters; re-polishing")
+    # jumps switched off at the bound lam = lo is a local minimum of its own (sigma_J is then
+    # unidentified): polish once more from a start with jumps on and keep the better point
+    if mdl.jumps and converged and free[names.index("lam")]:
+        il, isj = names.index("lam"), names.index("sigma_J")
+        if x[il] <= lo[il] + 1e-9 and hi[il] > lo[il]:
+            ts = time.perf_counter()
+            ne0, nr0 = pr.n_evals, pr.n_riccati
+            obj.set_pricer(pr, jac_steps=max(8, n_fine // 2) if jac_coarse else None)
+            r0 = obj.residuals(x)
+            x2 = x.copy()
+            x2[il] = min(hi[il], max(lo[il], 0.1))
+            x2[isj] = min(hi[isj], max(lo[isj], 0.2))
+            x2, conv2, reason2 = _polish(x2)
+            r2 = obj.residuals(x2)
+            better = conv2 and float(r2 @ r2) < float(r0 @ r0)
+            stages.append(dict(name="Levenberg-Marquardt restart with jumps on (lam at its bound)",
+                               time_s=time.perf_counter() - ts, evaluations=pr.n_evals - ne0,
+                               rmse_bps=float(np.sqrt(r2 @ r2 / r2.size)) * 1e4,
+                               detail=dict(reason=reason2, kept=bool(better))))
+            total_evals += pr.n_evals - ne0
+            total_ric += pr.n_riccati - nr0
+            if better:
+                x, reason = x2, reason2
     say(f"calibration: done in {time.perf_counter() - t0:.3f} s ({reason})")
 
     # ---- result -------------------------------------------------------------------

@@ -11,8 +11,9 @@
 #   aself = dt^a/Gamma(a+2)                                          corrector, j = k+1
 # Differences of powers are formed with expm1/log1p so that large lags keep
 # their relative accuracy.
+import numpy as np
 from cython.parallel cimport prange, parallel
-from libc.math cimport pow, expm1, log1p, lgamma, exp, log, sqrt
+from libc.math cimport pow, expm1, log1p, lgamma, exp, log, sqrt, fabs, INFINITY
 from libc.stdlib cimport malloc, free
 
 # restrict-qualified pointer (lets the compiler vectorise the history sums)
@@ -129,6 +130,13 @@ def weights(double alpha, Py_ssize_t n, double T, double[::1] bp, double[::1] ac
 # scheme 0: implicit corrector (the quadratic corrector equation solved exactly,
 #           root continuous with the linear case A -> 0);
 # scheme 1: PECE predictor-corrector (explicit).
+# Blow-up flag (both schemes): step k+1 is unresolved when Re(1 - aself F'(x_{k+1})) < 1/2,
+# F'(x) = 2 A x + B.  For the implicit scheme 1 - aself F'(x) is the square root of the
+# corrector quadratic's discriminant, which vanishes at the fold where the two roots meet
+# (a real solution growing to infinity: a moment explosion) and is imaginary past it; for
+# real u the rough Heston solution has Re h <= 0, so Re(1 - aself F') >= 1 + aself kappa
+# and the flag never fires.  A non-finite value also sets it.  The first flagged step is
+# stored per entry (0: none).
 # ---------------------------------------------------------------------------
 
 cdef inline void _quad_root(double A, double Br, double Bi, double rr, double ri, double w,
@@ -170,8 +178,8 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
                          const double* Cim, Py_ssize_t j0, Py_ssize_t m, Py_ssize_t stride,
                          int scheme, double* F, double* S, double* P,
                          double* hT_re, double* hT_im, double* ih_re, double* ih_im,
-                         double* iF_re, double* iF_im, double* path_re, double* path_im
-                         ) noexcept nogil:
+                         double* iF_re, double* iF_im, double* path_re, double* path_im,
+                         int* blown) noexcept nogil:
     # F: history of F(h), (n+1) rows of length L = 2m rounded up to 4: [re(m), im(m), pad].
     # S, P: BLK rows of length L, corrector and predictor sums of the steps of one block.
     # bp, ac, a0 are padded with BLK zeros past n (steps past n are computed and ignored).
@@ -250,6 +258,9 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
                 pim = A * xi + bi
                 fre = pr * xr - pim * xi + cr_
                 fim = pr * xi + pim * xr + ci_
+                if blown[j0 + j] == 0 and (not (1.0 - aself * (pr + A * xr) >= 0.5)
+                                           or not (fabs(fre) + fabs(fim) < INFINITY)):
+                    blown[j0 + j] = <int> (k + 1)
                 frow[j] = fre
                 frow[m + j] = fim
                 if k + 1 < n:
@@ -283,10 +294,12 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
                   const double[::1] Cre, const double[::1] Cim, int scheme,
                   double[::1] hT_re, double[::1] hT_im, double[::1] ih_re, double[::1] ih_im,
                   double[::1] iF_re, double[::1] iF_im, double[::1] path_re=None,
-                  double[::1] path_im=None, Py_ssize_t chunk=32, int threads=0):
+                  double[::1] path_im=None, Py_ssize_t chunk=32, int threads=0,
+                  int[::1] blown=None):
     """Batch Riccati solve over len(Bre) frequencies; outputs written in place.
 
     path_re/path_im (optional): (n+1)*nu arrays receiving the whole solution.
+    blown (optional, zero on entry): first unresolved step per entry (blow-up), 0 if none.
     """
     cdef Py_ssize_t nu = Bre.shape[0]
     cdef Py_ssize_t nchunk, c, j0, m, L, i
@@ -297,8 +310,15 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
     cdef double* wts = <double*> malloc(3 * (n + BLK) * sizeof(double))
     cdef int nthreads = threads
     cdef int failed = 0
+    cdef int* bl
+    cdef int[::1] blown_own
     if wts == NULL:
         raise MemoryError()
+    if blown is None:
+        blown_own = np.zeros(nu, dtype=np.intc)
+        bl = &blown_own[0]
+    else:
+        bl = &blown[0]
     for i in range(n + BLK):
         wts[i] = bp[i] if i < n else 0.0
         wts[n + BLK + i] = ac[i] if i < n else 0.0
@@ -326,7 +346,7 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
                                      &Bre[0], &Bim[0], &Cre[0], &Cim[0], j0, m, nu, scheme,
                                      work, work + (n + 1) * L, work + (n + 1) * L + BLK * L,
                                      &hT_re[0], &hT_im[0], &ih_re[0], &ih_im[0], &iF_re[0],
-                                     &iF_im[0], pre, pim)
+                                     &iF_im[0], pre, pim, bl)
         free(work)
     free(wts)
     if failed:

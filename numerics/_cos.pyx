@@ -104,3 +104,20 @@ def cf_coefficients(const double[::1] u, const double[::1] ih_re, const double[:
             c2[k] = (pr * iF_re[k] - pi_ * iF_im[k]) * er - (pr * iF_im[k] + pi_ * iF_re[k]) * ei
         c1[0] *= 0.5
         c2[0] *= 0.5
+
+
+def cheb_eval(const double[:, ::1] coef, const double[::1] x, double[:, ::1] out):
+    """out[s, i] = sum_k coef[s, k] T_k(x[i]) (Clenshaw), for each series s."""
+    cdef Py_ssize_t ns = coef.shape[0], M = coef.shape[1], N = x.shape[0], s, i, k
+    cdef double b0, b1, b2, t2
+    with nogil:
+        for s in range(ns):
+            for i in range(N):
+                t2 = 2.0 * x[i]
+                b1 = 0.0
+                b2 = 0.0
+                for k in range(M - 1, 0, -1):
+                    b0 = coef[s, k] + t2 * b1 - b2
+                    b2 = b1
+                    b1 = b0
+                out[s, i] = coef[s, 0] + 0.5 * t2 * b1 - b2

@@ -46,6 +46,7 @@ __all__ = ["RoughHestonParams", "characteristic_function", "log_mgf", "price", "
            "heston_price_closed_form", "DEFAULT_N"]
 
 DEFAULT_N = 200          # Adams steps per maturity (grid relative to T)
+DEFAULT_NODES = 0        # Chebyshev nodes in frequency (0: solve every COS frequency)
 N_COS_MIN, N_COS_MAX = 64, 8192
 
 
@@ -91,18 +92,22 @@ def _jump_m(p):
     return math.exp(p.mu_J + 0.5 * p.sigma_J ** 2) - 1.0
 
 
-def _riccati(p, u, T, n, richardson=False):
+def _riccati(p, u, T, n, richardson=False, check=True):
     """int_h and int_F of the Riccati solution; with ``richardson`` the solves on n and n/2
-    steps are combined to cancel the leading dt^(1+alpha) error term."""
+    steps are combined to cancel the leading dt^(1+alpha) error term.  With ``check=False``
+    an unresolved step is reported in ``blowup`` instead of raising."""
     A = 0.5 * p.eta * p.eta
     B = 1j * u * p.rho * p.eta - p.kappa
     C = -0.5 * (u * u + 1j * u)
-    fine = riccati_quadratic(A, B, C, p.alpha, T, n)
+    fine = riccati_quadratic(A, B, C, p.alpha, T, n, check_finite=check)
     if not richardson:
         return fine
-    coarse = riccati_quadratic(A, B, C, p.alpha, T, n // 2)
+    coarse = riccati_quadratic(A, B, C, p.alpha, T, n // 2, check_finite=check)
     w = 2.0 ** (1.0 + p.alpha)
-    return {k: (w * fine[k] - coarse[k]) / (w - 1.0) for k in ("int_h", "int_F")}
+    out = {k: (w * fine[k] - coarse[k]) / (w - 1.0) for k in ("int_h", "int_F")}
+    if not check:
+        out["blowup"] = np.maximum(fine["blowup"], coarse["blowup"])
+    return out
 
 
 def characteristic_function(params, u, T, n=DEFAULT_N):
@@ -153,10 +158,10 @@ def _log_mgf(p, orders, T, n):
         if p.lam:
             lm = lm + p.lam * T * (np.exp(orders * p.mu_J + 0.5 * p.sigma_J ** 2 * orders ** 2) - 1.0) \
                 - orders * p.lam * _jump_m(p) * T
-        # the true moment is real: an imaginary part means the implicit step lost its real
-        # root (the solution blew up before T)
-        bad = ~np.isfinite(lm) | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
-        bad |= ~(np.isfinite(r["h_T"]))
+        # a moment that explodes before T: the step loses its resolution (flagged by the
+        # kernel; past the fold the implicit root turns complex)
+        bad = (r["blowup"] != 0) | ~np.isfinite(lm) \
+            | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
     out = lm.real.copy()
     out[bad] = np.inf
     return out
@@ -211,10 +216,36 @@ def _cos_range(p, T, n, tol, L=None):
     return a, b, left, right, max(left, right) <= tol * (1.0 + 1e-9)
 
 
-class _Slice:
-    """COS state of one maturity: truncation range and coefficient vectors."""
+NODES_MAX = 512        # Chebyshev nodes per maturity, at most
+_PROBES = 2.0 ** np.arange(1, 12)   # u s of the cut-off probes
 
-    def __init__(self, p, T, n, L, cf_tol, richardson=True, n_start=N_COS_MIN, range_tol=None):
+
+def _cheb_fit(vals):
+    """Chebyshev coefficients from values at the M+1 Lobatto points cos(pi j / M) (DCT-I),
+    halved at both ends so that f = sum_k c_k T_k."""
+    M = vals.shape[-1] - 1
+    j = np.arange(M + 1)
+    w = np.ones(M + 1)
+    w[0] = w[-1] = 0.5
+    cosm = np.cos(np.pi * np.outer(j, j) / M)
+    c = (2.0 / M) * (vals * w) @ cosm
+    c[..., 0] *= 0.5
+    c[..., -1] *= 0.5
+    return c
+
+
+class _Slice:
+    """COS state of one maturity: truncation range and coefficient vectors.
+
+    ``nodes = 0``: the Riccati equation is solved at every COS frequency (terms grow until
+    the frequency truncation estimate meets ``cf_tol``).  ``nodes = M > 0``: the frequency
+    cut-off U is found from a few probes, int_h and int_F are solved at M + 1 Chebyshev
+    (Lobatto) nodes in sqrt(u / U) and interpolated to the COS frequencies; M doubles (the
+    nodes nest) until the last coefficients of log phi are below ``cf_tol``.
+    """
+
+    def __init__(self, p, T, n, L, cf_tol, richardson=True, n_start=N_COS_MIN, range_tol=None,
+                 nodes=0):
         self.T = T
         range_tol = cf_tol if range_tol is None else range_tol
         self.a, self.b, left, right, met = _cos_range(p, T, n, range_tol, L)
@@ -224,41 +255,158 @@ class _Slice:
             warnings.warn(f"COS range error bound {self.range_err:.1e} (left tail {left:.1e}, right "
                           f"tail {right:.1e}) above range_tol={range_tol:.1e} at T={T!r} with "
                           f"{how}; prices may be inaccurate", RuntimeWarning, stacklevel=4)
+        self.interp_err, self.nodes = 0.0, 0
+        got = self._interpolated(p, T, n, cf_tol, richardson, nodes) if nodes else None
+        if got is None:
+            got = self._direct(p, T, n, cf_tol, richardson, n_start)
+        uu, ih, iF, N = got
+        phr, phi_, c1v, c2v = (np.empty(N) for _ in range(4))
+        _cos.cf_coefficients(uu, np.ascontiguousarray(ih.real), np.ascontiguousarray(ih.imag),
+                             np.ascontiguousarray(iF.real), np.ascontiguousarray(iF.imag),
+                             p.kappa * p.theta, p.V0, T, p.lam, p.mu_J, p.sigma_J, self.a,
+                             phr, phi_, c1v, c2v)
+        tail = self._tail(uu, phr, phi_)
+        if tail > cf_tol:
+            warnings.warn(f"COS truncation estimate {tail:.1e} above cf_tol={cf_tol:.1e} at T={T!r} "
+                          f"with {N} terms (at most {N_COS_MAX}); prices may be inaccurate "
+                          "(use a larger maturity or a looser cf_tol)", RuntimeWarning, stacklevel=4)
+        self.N, self.tail = N, tail
+        self.c1, self.c2 = c1v, c2v
+
+    def _tail(self, uu, phr, phi_):
+        # truncation estimate in units of the strike: the cosine coefficients of the payoff
+        # decay like 1/u_k, so the neglected sum is about 2/(b-a) sum_{k >= N} |phi_k| / u_k;
+        # judged on the last eighth of the terms
+        N = uu.shape[0]
+        k0 = N - max(1, N // 8)
+        return 2.0 / (self.b - self.a) * float(
+            np.max(np.hypot(phr[k0:], phi_[k0:]) / np.maximum(1.0, uu[k0:])))
+
+    def _direct(self, p, T, n, cf_tol, richardson, n_start):
         om = math.pi / (self.b - self.a)
         N = n_start
         parts = []
         done = 0
         while True:
             u = om * np.arange(done, N, dtype=float)
-            r = _riccati(p, u, T, n, richardson)
-            parts.append((u, r))
+            parts.append((u,) + _solve_cf(p, u, T, n, richardson, check=False))
             done = N
-            uu = np.concatenate([q[0] for q in parts])
-            ih = np.concatenate([q[1]["int_h"] for q in parts])
-            iF = np.concatenate([q[1]["int_F"] for q in parts])
-            phr, phi_, c1v, c2v = (np.empty(N) for _ in range(4))
-            _cos.cf_coefficients(uu, np.ascontiguousarray(ih.real), np.ascontiguousarray(ih.imag),
-                                 np.ascontiguousarray(iF.real), np.ascontiguousarray(iF.imag),
-                                 p.kappa * p.theta, p.V0, T, p.lam, p.mu_J, p.sigma_J, self.a,
-                                 phr, phi_, c1v, c2v)
-            # truncation estimate in units of the strike: the cosine coefficients of the
-            # payoff decay like 1/u_k, so the neglected sum is about
-            # 2/(b-a) sum_{k >= N} |phi_k| / u_k; judged on the last half of the terms
+            uu, ih, iF, blown = (np.concatenate([q[i] for q in parts]) for i in range(4))
+            lp = p.kappa * p.theta * ih.real + p.V0 * iF.real + _jump_re(p, uu, T)
+            crit = 2.0 / (self.b - self.a) * np.exp(lp) / np.maximum(1.0, uu)
+            bad = np.flatnonzero(blown)
+            if bad.size:
+                # frequencies the grid does not resolve: harmless only when the terms below
+                # them already meet the truncation criterion (|phi| decreases with u)
+                kf = int(bad[0])
+                k0 = kf - max(1, kf // 8)
+                if kf < N_COS_MIN or float(np.max(crit[k0:kf])) > cf_tol:
+                    _raise_unresolved(p, uu, T, REFINE_MAX * n, blown)
+                return uu[:kf], ih[:kf], iF[:kf], kf
             k0 = N - max(1, N // 8)
-            tail = 2.0 / (self.b - self.a) * float(
-                np.max(np.hypot(phr[k0:], phi_[k0:]) / np.maximum(1.0, uu[k0:])))
-            if tail <= cf_tol or N >= N_COS_MAX:
-                break
+            if float(np.max(crit[k0:])) <= cf_tol or N >= N_COS_MAX:
+                return uu, ih, iF, N
             N = N * 3 // 2 if N & (N - 1) == 0 else N * 4 // 3      # 64, 96, 128, 192, 256, ...
-        if tail > cf_tol:
-            warnings.warn(f"COS truncation estimate {tail:.1e} above cf_tol={cf_tol:.1e} at T={T!r} "
-                          f"with the maximum of {N_COS_MAX} terms; prices may be inaccurate "
-                          "(raise L or use a larger maturity)", RuntimeWarning, stacklevel=4)
-        self.N, self.tail = N, tail
-        self.c1, self.c2 = c1v, c2v
+
+    def _interpolated(self, p, T, n, cf_tol, richardson, nodes):
+        width = self.b - self.a
+        s = math.sqrt(_var_scale(p, T))
+        # frequency cut-off: the first probe where 2/(b-a) |phi(u)| / u <= cf_tol bounds the
+        # interpolation domain [0, U]; the number of terms is then read off the interpolant
+        up = _PROBES / s
+        ih, iF, blown = _solve_cf(p, up, T, n, richardson, check=False, refine=False)
+        crit = np.log(2.0 / width) + p.kappa * p.theta * ih.real + p.V0 * iF.real \
+            + _jump_re(p, up, T) - np.log(np.maximum(1.0, up)) - math.log(cf_tol)
+        below = np.flatnonzero((crit <= 0.0) & (blown == 0))
+        j = int(below[0]) if below.size else up.shape[0] - 1
+        if blown[:j + 1].any():       # unresolved below the cut-off: the direct path
+            return None
+        NU = int(min(N_COS_MAX, max(N_COS_MIN, math.ceil(1.3 * up[j] * width / math.pi) + 1)))
+        U = (NU - 1) * math.pi / width
+        # Chebyshev nodes in x = 2 sqrt(u / U) - 1 (log phi is smooth in sqrt(u)); nested.
+        # All nodes share one grid (an interpolant of values from different grids is not
+        # smooth): unresolved nodes, or M reaching NU / 4, hand over to the direct path.
+        M = nodes
+        x = np.cos(np.pi * np.arange(M + 1) / M)
+        ih, iF, blown = _solve_cf(p, U * (0.5 * (1.0 + x)) ** 2, T, n, richardson, check=False,
+                                  refine=False)
+        while True:
+            if blown.any():
+                return None
+            coef = _cheb_fit(np.stack([ih.real, ih.imag, iF.real, iF.imag]))
+            lc = p.kappa * p.theta * (coef[0] + 1j * coef[1]) + p.V0 * (coef[2] + 1j * coef[3])
+            est = float(np.max(np.abs(lc[-4:])))
+            if est <= cf_tol:
+                break
+            if 2 * M > min(NODES_MAX, NU // 4):
+                return None
+            # the 2M Lobatto points: the old ones at even indices, new ones at odd
+            x2 = np.cos(np.pi * np.arange(1, 2 * M, 2) / (2 * M))
+            ih2, iF2, bl2 = _solve_cf(p, U * (0.5 * (1.0 + x2)) ** 2, T, n, richardson,
+                                      check=False, refine=False)
+            ih, iF, blown = _interleave(ih, ih2), _interleave(iF, iF2), _interleave(blown, bl2)
+            M *= 2
+        self.interp_err, self.nodes = est, M
+        uu = np.arange(NU, dtype=float) * (math.pi / width)
+        vals = np.empty((4, NU))
+        _cos.cheb_eval(np.ascontiguousarray(coef), 2.0 * np.sqrt(uu / U) - 1.0, vals)
+        # terms: up to the last frequency whose criterion fails, then 1/8 more (the tail
+        # estimate looks at the last eighth)
+        lp = p.kappa * p.theta * vals[0] + p.V0 * vals[2] + _jump_re(p, uu, T)
+        big = np.flatnonzero(lp + np.log(2.0 / width) - np.log(np.maximum(1.0, uu)) > math.log(cf_tol))
+        N = NU if big.size == 0 else int(min(NU, max(N_COS_MIN, (big[-1] + 2) * 8 // 7 + 1)))
+        if big.size == 0:
+            N = N_COS_MIN if NU > N_COS_MIN else NU
+        return uu[:N], vals[0, :N] + 1j * vals[1, :N], vals[2, :N] + 1j * vals[3, :N], N
 
 
-def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol, range_tol=None):
+def _interleave(even, odd):
+    out = np.empty(even.shape[0] + odd.shape[0], dtype=even.dtype)
+    out[0::2] = even
+    out[1::2] = odd
+    return out
+
+
+def _jump_re(p, u, T):
+    """Real part of the jump term of log phi (0 without jumps)."""
+    if not p.lam:
+        return 0.0
+    return p.lam * T * (np.exp(-0.5 * p.sigma_J ** 2 * u * u) * np.cos(u * p.mu_J) - 1.0)
+
+
+REFINE_MAX = 8          # unresolved frequencies are re-solved on up to 8 n steps
+
+
+def _solve_cf(p, u, T, n, richardson, check=True, refine=True):
+    """(int_h, int_F[, blowup]) at real frequencies u.
+
+    A frequency whose solution the grid does not resolve (the kernel's blow-up flag; for
+    real u it means the first steps overshoot, at high u with |rho| near 1 or alpha near 1)
+    is re-solved on 2n, 4n, ... up to REFINE_MAX n steps (``refine``); one still unresolved
+    is a clear error, or (``check=False``) reported in the returned flags."""
+    r = _riccati(p, u, T, n, richardson, check=False)
+    ih, iF, blown = r["int_h"], r["int_F"], r["blowup"]
+    m = 2
+    while refine and blown.any() and m <= REFINE_MAX:
+        idx = np.flatnonzero(blown)
+        rr = _riccati(p, u[idx], T, m * n, richardson, check=False)
+        ih[idx], iF[idx], blown[idx] = rr["int_h"], rr["int_F"], rr["blowup"]
+        m *= 2
+    if not check:
+        return ih, iF, blown
+    _raise_unresolved(p, u, T, REFINE_MAX * n if refine else n, blown)
+    return ih, iF
+
+
+def _raise_unresolved(p, u, T, n, blown):
+    bad = blown != 0
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"the Riccati solution at frequency u={u[j]:.6g} (T={T!r}) is not resolved "
+                         f"by n={n} steps (step {int(blown[j])}); increase n")
+
+
+def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol, range_tol=None, nodes=0):
     strikes = array("strikes", strikes, ndim=1, lo=0.0, lo_open=True)
     S0 = real("S0", S0, 0.0, None, lo_open=True)
     r = real("r", r, -1.0, 1.0)
@@ -267,7 +415,11 @@ def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol, range_tol=None):
     L = None if L is None else real("L", L, 4.0, 64.0)
     cf_tol = real("cf_tol", cf_tol, 1e-16, 1e-3)
     range_tol = None if range_tol is None else real("range_tol", range_tol, 1e-16, 1e-3)
-    return strikes, S0, r, q, n, L, cf_tol, range_tol
+    nodes = integer("nodes", nodes, 0, NODES_MAX)
+    if nodes and (nodes < 8 or nodes & (nodes - 1)):
+        raise ValueError(f"nodes must be 0 (no interpolation) or a power of two in [8, {NODES_MAX}], "
+                         f"got {nodes}")
+    return strikes, S0, r, q, n, L, cf_tol, range_tol, nodes
 
 
 def _price_slice(p, sl, strikes, S0, r, q):
@@ -295,7 +447,7 @@ def _price_slice(p, sl, strikes, S0, r, q):
 
 
 def greeks(params, strikes, T, S0=1.0, r=0.0, q=0.0, n=DEFAULT_N, L=None, cf_tol=1e-12,
-           richardson=True, range_tol=None):
+           richardson=True, range_tol=None, nodes=DEFAULT_NODES):
     """Dict with call, put, call_delta, put_delta, vega (= dPrice/d sqrt(V0)) and COS info.
 
     COS info: ``n_cos`` (terms), ``cf_tail`` (frequency truncation estimate), ``a``, ``b``
@@ -304,37 +456,37 @@ def greeks(params, strikes, T, S0=1.0, r=0.0, q=0.0, n=DEFAULT_N, L=None, cf_tol
     """
     p = _params(params)
     T = real("T", T, 0.0, 100.0, lo_open=True)
-    strikes, S0, r, q, n, L, cf_tol, range_tol = _check_pricing(strikes, T, S0, r, q, n, L, cf_tol,
-                                                                range_tol)
-    sl = _Slice(p, T, n, L, cf_tol, bool(richardson), range_tol=range_tol)
+    strikes, S0, r, q, n, L, cf_tol, range_tol, nodes = _check_pricing(
+        strikes, T, S0, r, q, n, L, cf_tol, range_tol, nodes)
+    sl = _Slice(p, T, n, L, cf_tol, bool(richardson), range_tol=range_tol, nodes=nodes)
     call, put, dc, dp, vega = _price_slice(p, sl, strikes, S0, r, q)
     return dict(call=call, put=put, call_delta=dc, put_delta=dp, vega=vega, n_cos=sl.N,
                 cf_tail=sl.tail, a=sl.a, b=sl.b, range_err=sl.range_err)
 
 
 def price(params, strikes, T, S0=1.0, r=0.0, q=0.0, kind="call", n=DEFAULT_N, L=None,
-          cf_tol=1e-12, richardson=True, range_tol=None):
+          cf_tol=1e-12, richardson=True, range_tol=None, nodes=DEFAULT_NODES):
     """European call or put prices at one maturity for a vector of strikes."""
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
-    return greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson, range_tol)[kind]
+    return greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson, range_tol, nodes)[kind]
 
 
 def surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", n=DEFAULT_N,
-            L=None, cf_tol=1e-12, richardson=True, range_tol=None):
+            L=None, cf_tol=1e-12, richardson=True, range_tol=None, nodes=DEFAULT_NODES):
     """Prices on strikes x maturities: array of shape (len(maturities), len(strikes))."""
     p = _params(params)
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
     maturities = array("maturities", maturities, ndim=1, lo=0.0, hi=100.0, lo_open=True)
-    strikes, S0, r, q, n, L, cf_tol, range_tol = _check_pricing(strikes, 1.0, S0, r, q, n, L,
-                                                                cf_tol, range_tol)
+    strikes, S0, r, q, n, L, cf_tol, range_tol, nodes = _check_pricing(
+        strikes, 1.0, S0, r, q, n, L, cf_tol, range_tol, nodes)
     out = np.empty((maturities.shape[0], strikes.shape[0]))
     n_start = N_COS_MIN
     for i, T in enumerate(maturities):
         # start the adaptive term count from the neighbouring maturity's (it still grows
         # if this one needs more)
-        sl = _Slice(p, float(T), n, L, cf_tol, bool(richardson), n_start, range_tol)
+        sl = _Slice(p, float(T), n, L, cf_tol, bool(richardson), n_start, range_tol, nodes)
         n_start = max(N_COS_MIN, sl.N * 2 // 3 if sl.N & (sl.N - 1) else sl.N * 3 // 4)
         call, put, *_ = _price_slice(p, sl, strikes, S0, r, q)
         out[i] = call if kind == "call" else put

@@ -21,15 +21,16 @@ def log_mgf(p, orders, T, n):
     """log E[exp(p z)] for real orders; +inf where the moment exploded (complex root)."""
     orders = np.asarray(orders, float)
     with np.errstate(all="ignore"):
-        hT, ih, iF = adams_ref.riccati_batch(p.H + 0.5, n, T, 0.5 * p.eta ** 2,
-                                             orders * p.rho * p.eta - p.kappa + 0j,
-                                             0.5 * (orders * orders - orders) + 0j)
+        hT, ih, iF, blown = adams_ref.riccati_batch(p.H + 0.5, n, T, 0.5 * p.eta ** 2,
+                                                    orders * p.rho * p.eta - p.kappa + 0j,
+                                                    0.5 * (orders * orders - orders) + 0j,
+                                                    return_blowup=True)
         lm = p.kappa * p.theta * ih + p.V0 * iF
         if p.lam:
             m = math.exp(p.mu_J + 0.5 * p.sigma_J ** 2) - 1.0
             lm = lm + p.lam * T * (np.exp(orders * p.mu_J + 0.5 * p.sigma_J ** 2 * orders ** 2) - 1.0) \
                 - orders * p.lam * m * T
-        bad = ~np.isfinite(lm) | ~np.isfinite(hT) | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
+        bad = (blown != 0) | ~np.isfinite(lm) | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
     return np.where(bad, np.inf, lm.real)
 
 

@@ -28,9 +28,10 @@ from numerics import _adams
 from numerics._validate import array, integer, real
 
 __all__ = ["adams_weights", "solve_fractional_ode", "solve_volterra", "riccati_batch",
-           "riccati_quadratic", "N_MAX"]
+           "riccati_quadratic", "N_MAX", "WORK_MAX"]
 
 N_MAX = 200_000
+WORK_MAX = 4e10          # history multiply-adds of one Riccati batch (about a minute, one core)
 _SCHEMES = {"implicit": 0, "pece": 1}
 
 
@@ -151,6 +152,11 @@ def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False
         raise ValueError(f"scheme must be one of {sorted(_SCHEMES)}, got {scheme!r}")
     threads = integer("threads", threads, 0, 64)
     nu = Bre.shape[0]
+    work = 0.5 * n * (n + 1) * nu
+    if work > WORK_MAX:
+        raise ValueError(f"n={n} steps for {nu} entries need {work:.1e} history multiply-adds "
+                         f"(O(n^2) per entry), above the budget {WORK_MAX:.0e}: lower n or batch "
+                         "fewer entries")
     bp, ac, a0, aself = _weights_cached(alpha, n, T)
     out = np.empty((3, 2, nu))
     blown = np.zeros(nu, dtype=np.intc)

@@ -47,6 +47,9 @@ __all__ = ["RoughHestonParams", "characteristic_function", "log_mgf", "price", "
 
 DEFAULT_N = 200          # Adams steps per maturity (grid relative to T)
 DEFAULT_NODES = 0        # Chebyshev nodes in frequency (0: solve every COS frequency)
+T_MIN = 1e-8             # shortest maturity priced (years, about 0.3 s; see _check_model)
+SCALE_MIN = 1e-7         # narrowest spot-variance scale sqrt(T max(V0, theta)) priced
+WORK_MAX = 2e10          # Riccati multiply-adds per maturity (about 10-30 s of one core)
 N_COS_MIN, N_COS_MAX = 64, 8192
 
 
@@ -304,9 +307,12 @@ class _Slice:
                     _raise_unresolved(p, uu, T, REFINE_MAX * n, blown)
                 return uu[:kf], ih[:kf], iF[:kf], kf
             k0 = N - max(1, N // 8)
-            if float(np.max(crit[k0:])) <= cf_tol or N >= N_COS_MAX:
+            nxt = N * 3 // 2 if N & (N - 1) == 0 else N * 4 // 3      # 64, 96, 128, 192, 256, ...
+            # (the work bound stops the growth; the truncation warning then tells)
+            if float(np.max(crit[k0:])) <= cf_tol or N >= N_COS_MAX \
+                    or 0.8 * n * n * nxt > WORK_MAX:
                 return uu, ih, iF, N
-            N = N * 3 // 2 if N & (N - 1) == 0 else N * 4 // 3      # 64, 96, 128, 192, 256, ...
+            N = nxt
 
     def _interpolated(self, p, T, n, cf_tol, richardson, nodes):
         width = self.b - self.a
@@ -406,7 +412,9 @@ def _raise_unresolved(p, u, T, n, blown):
                          f"by n={n} steps (step {int(blown[j])}); increase n")
 
 
-def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol, range_tol=None, nodes=0):
+def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol, range_tol=None, nodes=0, richardson=True):
+    if not isinstance(richardson, (bool, np.bool_)):
+        raise ValueError(f"richardson must be True or False, got {richardson!r}")
     strikes = array("strikes", strikes, ndim=1, lo=0.0, lo_open=True)
     S0 = real("S0", S0, 0.0, None, lo_open=True)
     r = real("r", r, -1.0, 1.0)
@@ -443,7 +451,50 @@ def _price_slice(p, sl, strikes, S0, r, q):
         call[lo], put[lo] = disc * (F - strikes[lo]), 0.0
         dcall[lo], dput[lo] = math.exp(-q * T), 0.0
         vega[hi | lo] = 0.0
+    _enforce_bounds(sl, call, put, strikes, S0, F, disc, math.exp(-q * T))
     return call, put, dcall, dput, vega
+
+
+def _enforce_bounds(sl, call, put, strikes, S0, F, disc, dq):
+    """No-arbitrage bounds max(0, e^{-qT} S0 - e^{-rT} K) <= call <= e^{-qT} S0 (puts alike).
+
+    A violation within the slice's own error estimate (truncation, range, interpolation,
+    rounding) is clipped; a larger one is clipped with a RuntimeWarning naming its size."""
+    scale = disc * np.maximum(F, strikes)
+    slack = scale * (10.0 * (sl.tail + sl.range_err + sl.interp_err) + 1e-12)
+    clo = np.maximum(0.0, dq * S0 - disc * strikes)
+    plo = np.maximum(0.0, disc * strikes - dq * S0)
+    viol = np.maximum.reduce([clo - call, call - dq * S0, plo - put, put - disc * strikes])
+    if np.any(viol > slack):
+        i = int(np.argmax(viol - slack))
+        warnings.warn(f"rough Heston price outside its no-arbitrage bounds by {viol[i]:.2e} at "
+                      f"K={strikes[i]!r}, T={sl.T!r} (error estimate {slack[i]:.1e}); clipped to the "
+                      "bound: the prices at this T are unreliable (increase n, tighten cf_tol)",
+                      RuntimeWarning, stacklevel=4)
+    np.clip(call, clo, dq * S0, out=call)
+    np.clip(put, plo, disc * strikes, out=put)
+
+
+def _check_model(p, T, n):
+    """The pricer's domain: |rho| < 1, T >= T_MIN, a spot-variance scale >= SCALE_MIN and a
+    bounded amount of work (ValueError naming the parameter otherwise)."""
+    if abs(p.rho) == 1.0:
+        raise ValueError(f"rho must be in (-1, 1) for COS pricing, got {p.rho!r}: at |rho| = 1 the "
+                         "characteristic function decays only like exp(-c sqrt(u)) and the Riccati "
+                         "steps cannot resolve the frequencies it needs")
+    if T < T_MIN:
+        raise ValueError(f"T must be in [{T_MIN!r}, 100.0] years for COS pricing, got {T!r}: below, "
+                         "the distribution of log(S_T/F_T) is narrower than the sums resolve")
+    sc = math.sqrt(_var_scale(p, T))
+    if sc < SCALE_MIN:
+        raise ValueError(f"sqrt(T max(V0, theta)) = {sc:.3g} at T={T!r} is below {SCALE_MIN!r}: the "
+                         "time value is below the rounding of the COS sums; use a larger T or V0")
+    work = 0.625 * n * n * (N_COS_MIN + 2 * _RANGE_GRID.size)
+    if work > WORK_MAX:
+        nmax = int(math.sqrt(WORK_MAX / (0.625 * (N_COS_MIN + 2 * _RANGE_GRID.size))))
+        raise ValueError(f"n must be at most {nmax} for pricing, got {n}: the Adams solve costs "
+                         f"O(n^2) per frequency ({work:.1e} multiply-adds per maturity at least, "
+                         f"budget {WORK_MAX:.0e})")
 
 
 def greeks(params, strikes, T, S0=1.0, r=0.0, q=0.0, n=DEFAULT_N, L=None, cf_tol=1e-12,
@@ -457,7 +508,8 @@ def greeks(params, strikes, T, S0=1.0, r=0.0, q=0.0, n=DEFAULT_N, L=None, cf_tol
     p = _params(params)
     T = real("T", T, 0.0, 100.0, lo_open=True)
     strikes, S0, r, q, n, L, cf_tol, range_tol, nodes = _check_pricing(
-        strikes, T, S0, r, q, n, L, cf_tol, range_tol, nodes)
+        strikes, T, S0, r, q, n, L, cf_tol, range_tol, nodes, richardson)
+    _check_model(p, T, n)
     sl = _Slice(p, T, n, L, cf_tol, bool(richardson), range_tol=range_tol, nodes=nodes)
     call, put, dc, dp, vega = _price_slice(p, sl, strikes, S0, r, q)
     return dict(call=call, put=put, call_delta=dc, put_delta=dp, vega=vega, n_cos=sl.N,
@@ -480,9 +532,11 @@ def surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", n=DE
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
     maturities = array("maturities", maturities, ndim=1, lo=0.0, hi=100.0, lo_open=True)
     strikes, S0, r, q, n, L, cf_tol, range_tol, nodes = _check_pricing(
-        strikes, 1.0, S0, r, q, n, L, cf_tol, range_tol, nodes)
+        strikes, 1.0, S0, r, q, n, L, cf_tol, range_tol, nodes, richardson)
     out = np.empty((maturities.shape[0], strikes.shape[0]))
     n_start = N_COS_MIN
+    for T in maturities:
+        _check_model(p, float(T), n)
     for i, T in enumerate(maturities):
         # start the adaptive term count from the neighbouring maturity's (it still grows
         # if this one needs more)
@@ -515,6 +569,7 @@ def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, po
         T = float(T)
         k = np.linspace(-1.0, 1.0, points) * half_width * math.sqrt(p.V0 * T)
         K = np.exp(k)
+        _check_model(p, T, n)
         sl = _Slice(p, T, n, L, cf_tol, bool(richardson), range_tol=range_tol)
         call, put, *_ = _price_slice(p, sl, K, 1.0, 0.0, 0.0)
         otm = np.where(k >= 0.0, call, put)
@@ -532,35 +587,94 @@ def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, po
 # Classical Heston (H = 1/2) closed form, for validation
 # ---------------------------------------------------------------------------
 
+HESTON_T_MIN = 1e-4      # shortest maturity of the Gil-Pelaez closed form (years)
+
+
+def _heston_args(T, kappa, theta, eta, rho, V0, t_min=0.0):
+    T = real("T", T, t_min, 100.0, lo_open=t_min == 0.0)
+    kappa = real("kappa", kappa, 0.0, None)
+    theta = real("theta", theta, 0.0, None)
+    eta = real("eta", eta, 0.0, None)
+    rho = real("rho", rho, -1.0, 1.0)
+    V0 = real("V0", V0, 0.0, None)
+    return T, kappa, theta, eta, rho, V0
+
+
 def heston_characteristic_function(u, T, kappa, theta, eta, rho, V0):
-    """Closed-form Heston characteristic function of log(S_T/F_T) (Albrecher et al. form)."""
-    u = np.asarray(u, dtype=complex)
+    """Closed-form Heston characteristic function of log(S_T/F_T) (Albrecher et al. form).
+
+    ``u`` real or complex (vector), T in years (0, 100]; eta = 0 is the deterministic
+    variance limit exp(-w (u^2 + i u) / 2), w = theta T + (V0 - theta)(1 - e^{-kappa T})/kappa.
+    """
+    T, kappa, theta, eta, rho, V0 = _heston_args(T, kappa, theta, eta, rho, V0)
+    try:
+        u = np.asarray(u, dtype=complex)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"u must be numbers (real or complex): {exc}") from None
+    if not np.all(np.isfinite(u)):
+        raise ValueError(f"u must be finite, got {u.ravel()[~np.isfinite(u.ravel())][0]!r}")
+    if eta == 0.0:
+        w = theta * T + (V0 - theta) * (-math.expm1(-kappa * T) / kappa if kappa else T)
+        return np.exp(-0.5 * w * (u * u + 1j * u))
     beta = kappa - 1j * rho * eta * u
     d = np.sqrt(beta * beta + eta * eta * (u * u + 1j * u))
     g = (beta - d) / (beta + d)
     e = np.exp(-d * T)
-    C = kappa * theta / eta ** 2 * ((beta - d) * T - 2.0 * np.log((1.0 - g * e) / (1.0 - g)))
-    D = (beta - d) / eta ** 2 * (1.0 - e) / (1.0 - g * e)
-    return np.exp(C + D * V0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = kappa * theta / eta ** 2 * ((beta - d) * T - 2.0 * np.log((1.0 - g * e) / (1.0 - g)))
+        D = (beta - d) / eta ** 2 * (1.0 - e) / (1.0 - g * e)
+        out = np.exp(C + D * V0)
+    if not np.all(np.isfinite(out)):
+        j = int(np.flatnonzero(~np.isfinite(out.ravel()))[0])
+        raise ValueError(f"heston_characteristic_function is not finite at u={u.ravel()[j]!r} "
+                         f"(T={T!r}): outside the strip where the moment exists")
+    return out
 
 
 def heston_price_closed_form(strikes, T, S0, r, q, kappa, theta, eta, rho, V0, kind="call"):
-    """Heston European prices by the Gil-Pelaez inversion of the closed-form CF (adaptive quad)."""
-    from scipy.integrate import quad
+    """Heston European prices by the Gil-Pelaez inversion of the closed-form CF (adaptive quad).
 
+    Validation helper: T in [1e-4, 100] years; a price outside the no-arbitrage bounds
+    (the quadrature failed) is a ValueError, not a number.
+    """
+    import warnings as _w
+    from scipy.integrate import IntegrationWarning, quad  # noqa: F401 (caught below)
+
+    if kind not in ("call", "put"):
+        raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
     strikes = array("strikes", strikes, ndim=1, lo=0.0, lo_open=True)
+    T, kappa, theta, eta, rho, V0 = _heston_args(T, kappa, theta, eta, rho, V0, HESTON_T_MIN)
+    S0 = real("S0", S0, 0.0, None, lo_open=True)
+    r = real("r", r, -1.0, 1.0)
+    q = real("q", q, -1.0, 1.0)
     F = S0 * math.exp((r - q) * T)
+    disc = math.exp(-r * T)
     out = np.empty(strikes.shape[0])
     for i, K in enumerate(strikes):
         k = math.log(K / F)
+        why = "the quadrature returned no finite value"
 
         def integrand(u, j):
             uu = u - 1j if j == 1 else u + 0j
             val = heston_characteristic_function(np.array([uu]), T, kappa, theta, eta, rho, V0)[0]
             return (np.exp(-1j * u * k) * val / (1j * u)).real
 
-        P1 = 0.5 + quad(integrand, 0.0, np.inf, args=(1,), limit=500, epsabs=1e-14, epsrel=1e-12)[0] / math.pi
-        P2 = 0.5 + quad(integrand, 0.0, np.inf, args=(2,), limit=500, epsabs=1e-14, epsrel=1e-12)[0] / math.pi
-        call = math.exp(-r * T) * (F * P1 - K * P2)
-        out[i] = call if kind == "call" else call - math.exp(-r * T) * (F - K)
+        with _w.catch_warnings(record=True) as caught:
+            # quad's warnings (roundoff, slow convergence) are judged by the bounds below
+            _w.simplefilter("always", IntegrationWarning)
+            P1 = 0.5 + quad(integrand, 0.0, np.inf, args=(1,), limit=500, epsabs=1e-14,
+                            epsrel=1e-12)[0] / math.pi
+            P2 = 0.5 + quad(integrand, 0.0, np.inf, args=(2,), limit=500, epsabs=1e-14,
+                            epsrel=1e-12)[0] / math.pi
+        if caught:
+            why = str(caught[0].message).splitlines()[0]
+        call = disc * (F * P1 - K * P2)
+        lo, hi = max(0.0, disc * (F - K)), disc * F
+        slack = 1e-9 * disc * max(F, K)
+        if not (lo - slack <= call <= hi + slack):
+            detail = f"got {call!r}, bounds [{lo!r}, {hi!r}]; {why}"
+            raise ValueError(f"heston_price_closed_form: the Gil-Pelaez integral failed at K={K!r}, "
+                             f"T={T!r} ({detail})")
+        call = min(max(call, lo), hi)
+        out[i] = call if kind == "call" else call - disc * (F - K)
     return out

@@ -157,18 +157,8 @@ def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False
         raise ValueError(f"n={n} steps for {nu} entries need {work:.1e} history multiply-adds "
                          f"(O(n^2) per entry), above the budget {WORK_MAX:.0e}: lower n or batch "
                          "fewer entries")
-    bp, ac, a0, aself = _weights_cached(alpha, n, T)
-    out = np.empty((3, 2, nu))
-    blown = np.zeros(nu, dtype=np.intc)
-    path = [np.empty((n + 1) * nu), np.empty((n + 1) * nu)] if return_path else [None, None]
-    chunk = max(1, min(16, -(-nu // 2)))
-    if threads == 0:
-        threads = auto_threads(nu >= 2 and nu * n * n >= 4_000_000)
-    _adams.riccati_batch(bp, ac, a0, aself, n, T, A, Bre, Bim, Cre, Cim, _SCHEMES[scheme],
-                         out[0, 0], out[0, 1], out[1, 0], out[1, 1], out[2, 0], out[2, 1],
-                         path[0], path[1], chunk, threads, blown)
-    z = out[:, 0, :] + 1j * out[:, 1, :]
-    blown[~np.isfinite(z).all(axis=0) & (blown == 0)] = n
+    res = _solve(A, Bre, Bim, Cre, Cim, alpha, T, n, _SCHEMES[scheme], return_path, threads)
+    blown = res["blowup"]
     if check_finite and blown.any():
         j = int(np.flatnonzero(blown)[0])
         k = int(blown[j])
@@ -176,9 +166,36 @@ def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False
                          f"step {k} of n={n} (t={k * T / n:.6g}): the solution grows faster than "
                          "the grid resolves (a moment explosion before T, or n too small); "
                          "shorten T or increase n")
-    res = {"h_T": z[0], "int_h": z[1], "int_F": z[2]}
-    if not check_finite:
-        res["blowup"] = blown
+    if check_finite:
+        del res["blowup"]
+    return res
+
+
+def _riccati_unchecked(A, B, C, alpha, T, n, check_finite=False):
+    """``riccati_quadratic`` without validation, for callers that built finite A (float),
+    B, C (complex 1-d) themselves (numerics.rough_heston); implicit scheme, flags returned."""
+    B = np.asarray(B, dtype=complex)
+    C = np.asarray(C, dtype=complex)
+    return _solve(float(A), np.ascontiguousarray(B.real), np.ascontiguousarray(B.imag),
+                  np.ascontiguousarray(C.real), np.ascontiguousarray(C.imag), float(alpha),
+                  float(T), int(n), 0, False, 0)
+
+
+def _solve(A, Bre, Bim, Cre, Cim, alpha, T, n, scheme, return_path, threads):
+    nu = Bre.shape[0]
+    bp, ac, a0, aself = _weights_cached(alpha, n, T)
+    out = np.empty((3, 2, nu))
+    blown = np.zeros(nu, dtype=np.intc)
+    path = [np.empty((n + 1) * nu), np.empty((n + 1) * nu)] if return_path else [None, None]
+    chunk = max(1, min(16, -(-nu // 2)))
+    if threads == 0:
+        threads = auto_threads(nu >= 2 and nu * n * n >= 4_000_000)
+    _adams.riccati_batch(bp, ac, a0, aself, n, T, A, Bre, Bim, Cre, Cim, scheme,
+                         out[0, 0], out[0, 1], out[1, 0], out[1, 1], out[2, 0], out[2, 1],
+                         path[0], path[1], chunk, threads, blown)
+    z = out[:, 0, :] + 1j * out[:, 1, :]
+    blown[~np.isfinite(z).all(axis=0) & (blown == 0)] = n
+    res = {"h_T": z[0], "int_h": z[1], "int_F": z[2], "blowup": blown}
     if return_path:
         res["path"] = (path[0] + 1j * path[1]).reshape(n + 1, nu)
     return res

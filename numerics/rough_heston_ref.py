@@ -44,9 +44,10 @@ def cos_range(p, T, L=None, n=200, tol=1e-12):
     pr = GRID / s
     ql = np.concatenate([[1.0], GRID / s])
     lt = math.log(tol)
+    nm = min(n, 48)                    # the moments' grid (numerics.rough_heston.N_MOMENTS)
     with np.errstate(all="ignore"):
-        b = np.min((log_mgf(p, pr, T, n) - lt) / pr)
-        a = np.max((lt - log_mgf(p, -ql, T, n)) / np.where(ql >= 1.0, 1.0 + ql, ql))
+        b = np.min((log_mgf(p, pr, T, nm) - lt) / pr)
+        a = np.max((lt - log_mgf(p, -ql, T, nm)) / np.where(ql >= 1.0, 1.0 + ql, ql))
     a = max(min(a, c1 - 4.0 * s), c1 - MAX_SD * s)
     b = min(max(b, c1 + 4.0 * s), c1 + MAX_SD * s)
     return float(a), float(b)

@@ -279,7 +279,7 @@ _REGRESSIONS = [
     ("narrow_L_warns", "with warnings.catch_warnings(record=True) as w:\n    warnings.simplefilter('always')\n"
      "    rh.price(P95, [100.0], 0.1, S0=100.0, L=18.0)\nr = [str(x.message) for x in w]",
      ("true", "any('COS range error bound' in m for m in r)")),
-    ("richardson_str", "r = rh.price(P, [100.0], 1.0, richardson='no')", ("raises", r"richardson must be True or False")),
+    ("richardson_str", "r = rh.price(P, [100.0], 1.0, richardson='no')", ("raises", r"richardson must be False, True \(two levels\) or 2")),
     ("heston_cf_eta0", "r = rh.heston_characteristic_function([1.0, 2.0], 1.0, 1.5, 0.04, 0.0, -0.7, 0.04)",
      ("true", "np.allclose(r, np.exp(-0.02 * (np.array([1.0, 4.0]) + 1j * np.array([1.0, 2.0]))), rtol=1e-14)")),
     ("heston_price_eta0", "r = rh.heston_price_closed_form([90.0, 100.0], 1.0, 100.0, 0, 0, 1.5, 0.04, 0.0, -0.7, 0.04)",

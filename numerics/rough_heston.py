@@ -11,8 +11,9 @@ Characteristic function of z = log(S_T / F_T), F_T = S0 e^{(r-q)T}:
 and I^(1-alpha) h (T) = int_0^T F(u, h(s)) ds.  The Riccati equation is solved on n steps
 (grid relative to T) and, by default, also on n/2 steps: the two are combined by
 Richardson extrapolation with the scheme's leading order 1 + alpha (``richardson=True``),
-which costs 1.25 solves and gains about an order of magnitude at n ~ 100.  (At H = 1/2 this is the classical Heston
-characteristic function; ``heston_characteristic_function`` gives its closed form.)
+which costs 1.25 solves and gains about an order of magnitude at n ~ 100; ``richardson=2``
+adds n/4 steps and cancels the dt^(1+2 alpha) term too.  (At H = 1/2 this is the classical
+Heston characteristic function; ``heston_characteristic_function`` gives its closed form.)
 
 COS method (Fang-Oosterlee 2008) on [a, b], chosen from Chernoff bounds on the tails of
 z: the COS sum prices the payoff's even periodic reflection about a and b, so the range
@@ -20,14 +21,21 @@ error is at most F M(-q) e^{(1+q) a} (q >= 1) on the left and K M(p) e^{-p b} on
 M(p) = E[e^{p z}] from the Riccati equation at u = -i p (exploded moments skipped); a and b
 are the least extreme points where the best bound is below ``range_tol`` (default
 ``cf_tol``), else a RuntimeWarning (``L`` given: the symmetric range c1 -/+ L sqrt(w),
-w = T max(V0, theta) + jump variance, with the same check).  The number of terms
-N is adaptive: it grows from 64 through 96, 128, 192, 256, ... (re-using the frequencies
-already solved) until the truncation estimate 2/(b-a) max_{k >= 7N/8} |phi(u_k)| / u_k
-(price units of the strike) is below ``cf_tol``.  One
-batch Riccati solve per maturity serves all strikes.  Puts are summed, calls follow by
+w = T max(V0, theta) + jump variance, with the same check).  Frequencies: by default
+(``nodes=64``) int_h and int_F are solved at Chebyshev-Lobatto nodes in sqrt(u / U) up to
+a cut-off U found by probes, and interpolated to the COS frequencies (the node count
+doubles until the interpolation error estimate meets ``cf_tol``; the direct path takes
+over when it cannot); with ``nodes=0`` every COS frequency is solved and the number of
+terms N grows from 64 through 96, 128, 192, 256, ... until the truncation estimate
+2/(b-a) max_{k >= 7N/8} |phi(u_k)| / u_k (price units of the strike) is below ``cf_tol``.
+One batch Riccati solve per maturity serves all strikes.  Puts are summed, calls follow by
 put-call parity; strikes outside the truncation range get the limits of the truncated
-density (the intrinsic value of the in-the-money side, 0 for the other).  Greeks:
-delta = dP/dS0, vega = dP/d sqrt(V0) (spot-variance vega).
+density (the intrinsic value of the in-the-money side, 0 for the other); prices are kept
+inside the no-arbitrage bounds (a RuntimeWarning when that moves one by more than the
+error estimate).  Greeks: delta = dP/dS0, vega = dP/d sqrt(V0) (spot-variance vega).
+
+Domain of the pricer: |rho| < 1, 1e-8 <= T <= 100 years, sqrt(T max(V0, theta)) >= 1e-7
+and an O(n^2) Adams work of at most WORK_MAX per maturity (ValueError otherwise).
 """
 from __future__ import annotations
 
@@ -47,7 +55,7 @@ __all__ = ["RoughHestonParams", "characteristic_function", "log_mgf", "price", "
            "heston_price_closed_form", "DEFAULT_N"]
 
 DEFAULT_N = 200          # Adams steps per maturity (grid relative to T)
-DEFAULT_NODES = 0        # Chebyshev nodes in frequency (0: solve every COS frequency)
+DEFAULT_NODES = 64       # Chebyshev nodes in frequency (0: solve every COS frequency)
 T_MIN = 1e-8             # shortest maturity priced (years, about 0.3 s; see _check_model)
 SCALE_MIN = 1e-7         # narrowest spot-variance scale sqrt(T max(V0, theta)) priced
 WORK_MAX = 2e10          # Riccati multiply-adds per maturity (about 10-30 s of one core)

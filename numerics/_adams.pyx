@@ -13,7 +13,7 @@
 # their relative accuracy.
 import numpy as np
 from cython.parallel cimport prange, parallel
-from libc.math cimport pow, expm1, log1p, lgamma, exp, log, sqrt, fabs, INFINITY
+from libc.math cimport pow, expm1, log1p, lgamma, exp, log, sqrt, fabs, fmax, INFINITY
 from libc.stdlib cimport malloc, free
 
 # restrict-qualified pointer (lets the compiler vectorise the history sums)
@@ -168,6 +168,40 @@ cdef inline void _quad_root(double A, double Br, double Bi, double rr, double ri
     xi[0] = 2.0 * (ri * er - rr * ei) / den
 
 
+cdef void _quad_roots(Py_ssize_t m, double A, double w, const double* qre, const double* qim,
+                      const double* sre, const double* sim, const double* Cre,
+                      const double* Cim, double* xre, double* xim) noexcept nogil:
+    # _quad_root for the m entries of a step, branch-free (the compiler vectorises it):
+    # rhs = s + w C, x = 2 rhs / (q + sqrt(q^2 - 4 w A rhs)), q = 1 - w B
+    cdef Py_ssize_t j
+    cdef double rr, ri, qr, qi, dr, di, mod, sr, si, er, ei, den, w4a = 4.0 * w * A
+    if A == 0.0:
+        for j in range(m):
+            rr = sre[j] + w * Cre[j]
+            ri = sim[j] + w * Cim[j]
+            den = qre[j] * qre[j] + qim[j] * qim[j]
+            xre[j] = (rr * qre[j] + ri * qim[j]) / den
+            xim[j] = (ri * qre[j] - rr * qim[j]) / den
+        return
+    for j in range(m):
+        rr = sre[j] + w * Cre[j]
+        ri = sim[j] + w * Cim[j]
+        qr = qre[j]
+        qi = qim[j]
+        dr = qr * qr - qi * qi - w4a * rr
+        di = 2.0 * qr * qi - w4a * ri
+        mod = sqrt(dr * dr + di * di)
+        sr = sqrt(0.5 * (mod + dr))
+        si = sqrt(fmax(0.5 * (mod - dr), 0.0))
+        si = -si if di < 0.0 else si
+        sr, si = (-sr, -si) if qr * sr + qi * si < 0.0 else (sr, si)
+        er = qr + sr
+        ei = qi + si
+        den = er * er + ei * ei
+        xre[j] = 2.0 * (rr * er + ri * ei) / den
+        xim[j] = 2.0 * (ri * er - rr * ei) / den
+
+
 cdef enum:
     BLK = 8   # must match the 8 accumulators of ra_block_accum
 
@@ -190,7 +224,8 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
     cdef double* srow
     cdef double* prow
     cdef double* frow
-    cdef double* sh = <double*> malloc(4 * m * sizeof(double))
+    # sh: running sums (4m), the implicit roots of the step (2m), q = 1 - aself B (2m)
+    cdef double* sh = <double*> malloc(8 * m * sizeof(double))
     if sh == NULL or F == NULL:
         free(sh)
         return 1
@@ -203,6 +238,8 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
         sh[m + j] = 0.0
         sh[2 * m + j] = 0.5 * Cre[j0 + j]
         sh[3 * m + j] = 0.5 * Cim[j0 + j]
+        sh[6 * m + j] = 1.0 - aself * Bre[j0 + j]
+        sh[7 * m + j] = -aself * Bim[j0 + j]
         if path_re != NULL:
             path_re[j0 + j] = 0.0
             path_im[j0 + j] = 0.0
@@ -239,6 +276,9 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
                     for t in range(2 * m):
                         prow[t] += w1 * frow[t]
             frow = F + (k + 1) * L
+            if scheme == 0:
+                _quad_roots(m, A, aself, sh + 6 * m, sh + 7 * m, srow, srow + m, Cre + j0,
+                            Cim + j0, sh + 4 * m, sh + 5 * m)
             for j in range(m):
                 br = Bre[j0 + j]
                 bi = Bim[j0 + j]
@@ -252,8 +292,8 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
                     xr = srow[j] + aself * fre
                     xi = srow[m + j] + aself * fim
                 else:
-                    _quad_root(A, br, bi, srow[j] + aself * cr_, srow[m + j] + aself * ci_,
-                               aself, &xr, &xi)
+                    xr = sh[4 * m + j]
+                    xi = sh[5 * m + j]
                 pr = A * xr + br
                 pim = A * xi + bi
                 fre = pr * xr - pim * xi + cr_

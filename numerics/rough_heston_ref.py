@@ -21,15 +21,16 @@ def log_mgf(p, orders, T, n):
     """log E[exp(p z)] for real orders; +inf where the moment exploded (complex root)."""
     orders = np.asarray(orders, float)
     with np.errstate(all="ignore"):
-        hT, ih, iF = adams_ref.riccati_batch(p.H + 0.5, n, T, 0.5 * p.eta ** 2,
-                                             orders * p.rho * p.eta - p.kappa + 0j,
-                                             0.5 * (orders * orders - orders) + 0j)
+        hT, ih, iF, blown = adams_ref.riccati_batch(p.H + 0.5, n, T, 0.5 * p.eta ** 2,
+                                                    orders * p.rho * p.eta - p.kappa + 0j,
+                                                    0.5 * (orders * orders - orders) + 0j,
+                                                    return_blowup=True)
         lm = p.kappa * p.theta * ih + p.V0 * iF
         if p.lam:
             m = math.exp(p.mu_J + 0.5 * p.sigma_J ** 2) - 1.0
             lm = lm + p.lam * T * (np.exp(orders * p.mu_J + 0.5 * p.sigma_J ** 2 * orders ** 2) - 1.0) \
                 - orders * p.lam * m * T
-        bad = ~np.isfinite(lm) | ~np.isfinite(hT) | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
+        bad = (blown != 0) | ~np.isfinite(lm) | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
     return np.where(bad, np.inf, lm.real)
 
 
@@ -43,9 +44,10 @@ def cos_range(p, T, L=None, n=200, tol=1e-12):
     pr = GRID / s
     ql = np.concatenate([[1.0], GRID / s])
     lt = math.log(tol)
+    nm = min(n, 48)                    # the moments' grid (numerics.rough_heston.N_MOMENTS)
     with np.errstate(all="ignore"):
-        b = np.min((log_mgf(p, pr, T, n) - lt) / pr)
-        a = np.max((lt - log_mgf(p, -ql, T, n)) / np.where(ql >= 1.0, 1.0 + ql, ql))
+        b = np.min((log_mgf(p, pr, T, nm) - lt) / pr)
+        a = np.max((lt - log_mgf(p, -ql, T, nm)) / np.where(ql >= 1.0, 1.0 + ql, ql))
     a = max(min(a, c1 - 4.0 * s), c1 - MAX_SD * s)
     b = min(max(b, c1 + 4.0 * s), c1 + MAX_SD * s)
     return float(a), float(b)

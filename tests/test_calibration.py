@@ -74,8 +74,10 @@ def test_fixed_seed_same_result(true_surface):
 
 def test_budget_exhausted_returns_best_point_not_converged(true_surface):
     s = cal.Surface.from_grid(TS, KS, true_surface, spot=1.0)
-    r = cal.calibrate(s, global_stage=False, max_nfev=2)
+    msgs = []
+    r = cal.calibrate(s, global_stage=False, max_nfev=2, progress=msgs.append)
     assert not r.converged and "evaluations" in r.reason
+    assert msgs and msgs[-1].startswith("calibration: done")
     assert np.isfinite(r.rmse_bps) and np.all(np.isfinite(r.residuals_bps))
 
 
@@ -89,6 +91,18 @@ def test_heston_recovery_against_closed_form():
     for k, v in p.items():
         assert r.params[k] == pytest.approx(v, rel=0.02, abs=2e-3), k
     assert r.params["H"] == 0.5 and "H" not in r.names
+
+
+def test_piecewise_eta_recovers_one_eta(true_surface):
+    s = cal.Surface.from_grid(TS, KS, true_surface, spot=1.0)
+    start = dict(TRUE, eta_short=0.8, eta_long=1.0)
+    del start["eta"]
+    r = cal.calibrate(s, piecewise_eta=0.4, start=start)
+    assert r.rmse_bps < 0.3
+    assert r.params["eta_short"] == pytest.approx(0.9, abs=0.05)
+    assert r.params["eta_long"] == pytest.approx(0.9, abs=0.05)
+    iv = cal.model_implied_vols(r.params, TS, KS, piecewise_eta=0.4)
+    assert np.max(np.abs(iv - true_surface)) * 1e4 < 1.0
 
 
 def test_models_and_parameter_names():
@@ -199,3 +213,25 @@ def test_study_registry_and_cli():
     assert {"calibration", "dax"} <= set(cli_study.STUDIES)
     args = build_parser().parse_args(["study", "calibration", "--quick", "--out", "/nonexistent"])
     assert args.name == "calibration" and args.quick and args.fn is cli_study.cmd_study
+
+
+def test_greeks_surface_consistent_with_prices():
+    g = cal.greeks_surface(TRUE, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0)
+    h = 1e-3
+    up = cal.greeks_surface(TRUE, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0 * (1 + h))["price"]
+    dn = cal.greeks_surface(TRUE, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0 * (1 - h))["price"]
+    np.testing.assert_allclose(g["delta"], (up - dn) / (2 * h * 100.0), atol=5e-5)
+    np.testing.assert_allclose(g["gamma"], (up - 2 * g["price"] + dn) / (h * 100.0) ** 2, rtol=1e-3)
+    assert np.all(g["gamma"] > 0) and np.all(g["vega"] > 0)
+    assert np.all((g["delta"] > 0) & (g["delta"] < 1))
+
+
+def test_dax_rough_heston_with_jumps_leaves_the_no_jump_corner():
+    """lam = 0 (jumps off) is a local minimum on the DAX surface; the restart with jumps on
+    finds the better fit whatever basin the global stage landed in."""
+    from numerics.studies import dax_study
+    _, s = dax_study.load()
+    plain = cal.calibrate(s, seed=1)
+    jumps = cal.calibrate(s, jumps=True, seed=1)
+    assert jumps.params["lam"] > 0.01 and jumps.rmse_bps < plain.rmse_bps - 1.0
+    assert any("restart" in st["name"] for st in jumps.stages)

@@ -404,18 +404,12 @@ def _show_other(reg, args):
         print(f"  Assumed by   {', '.join(map(str, v['assumed_by'])) or '—'}")
         return OK
     if kind == "claim":
-        v = views.claim_view(reg, entry)
-        d = v["decision"]
-        print(f"Claim {v['id']}  §{v['section']}")
-        print(f"  Printed      {v['printed']}")
-        print(f"  Quantity     {v['expr_text']}  ∈ [{d['lo']:.10g}, {d['hi']:.10g}]")
-        print(f"  Verdict      {d['verdict']} (printed {v['value_text']}, true value {d['true_value']})"
-              + ("" if d["agrees"] else f"; the registry marks it {v['verdict']}: STALE"))
-        for k, x in v.items():
-            if k not in ("kind", "id", "section", "printed", "expr_text", "value_text", "decision",
-                         "verdict", "true_value") and x not in ("", None, [], {}):
-                print(f"  {k:12s} {x}")
-        return OK if d["agrees"] else FAIL
+        from verifier import claims
+        d = claims.decide(entry)
+        print(f"Claim {entry.id}  §{entry.section}")
+        print(f"  Printed      {entry.printed}")
+        print("\n".join(claims.report_lines(d, True)))
+        return OK if d.agrees else FAIL
     return None
 
 

@@ -23,7 +23,7 @@ import time
 
 import numpy as np
 
-from benchmarks.harness import Reference, Workload
+from benchmarks.harness import Reference, Target, Workload
 from numerics import rough_heston as rh
 
 REF_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "data",
@@ -75,10 +75,12 @@ def _stats(fn, repeat):
     return out, np.array(ts)
 
 
-def _note(label, fn, repeat, target=True):
+def _note(label, fn, repeat, target=True, key=None):
     ref = _reference()
     out, ts = _stats(fn, repeat)
     err = float(np.max(np.abs(out - ref[0])))
+    if key:
+        _state[key] = err
     s = (f"{label}: max err {err:.2e} vs QuantLib ref (ref err est <= {ref[1].max():.1e}); wall "
          f"min/median/max {ts.min() * 1e3:.2f}/{np.median(ts) * 1e3:.2f}/{ts.max() * 1e3:.2f} ms "
          f"over {repeat}")
@@ -130,9 +132,9 @@ def _setup():
         return
     _state["done"] = True
     fast.note = _note("fast setting " + ", ".join(f"{k}={v}" for k, v in FAST.items()),
-                      _ours(**FAST), 15)
+                      _ours(**FAST), 15, key="err_fast")
     default.note = _note("library defaults (n=200, richardson=2, nodes=64, cf_tol=1e-12)", _ours(), 7,
-                         target=False)
+                         target=False, key="err_default")
     try:
         import QuantLib  # noqa: F401
     except ImportError:  # pragma: no cover - depends on the environment
@@ -154,7 +156,8 @@ fast = Workload(
     ours=_ours(**FAST),
     references=[Reference("ours, direct path n=100", _ours(n=100, nodes=0, cf_tol=1e-9)
                           if _reference() is not None else None, _why_no_ref())],
-    target=f"<= {TARGET_S * 1e3:.0f} ms, max err <= {TARGET_ERR:.0e} vs QuantLib reference",
+    target=Target(max_s=TARGET_S, max_error=TARGET_ERR, error=lambda: _state.get("err_fast"),
+                  error_text="max abs price error vs QuantLib reference"),
     setup=_setup,
     repeat=15,
 )
@@ -164,7 +167,8 @@ default = Workload(
     ours=_ours(),
     references=[Reference("ours, direct path n=200 (nodes=0)", _ours(nodes=0)
                           if _reference() is not None else None, _why_no_ref())],
-    target="accuracy first (max err ~5e-7 vs QuantLib reference)",
+    target=Target(max_error=1e-6, error=lambda: _state.get("err_default"),
+                  error_text="max abs price error vs QuantLib reference (accuracy first)"),
     setup=_setup,
     repeat=5,
 )

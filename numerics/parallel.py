@@ -1,0 +1,363 @@
+"""Scale-out on Dask: one execution layer for the witness suite, Monte Carlo and calibration.
+
+Three ways to run the same tasks:
+
+* serial (the default, ``address=None``): tasks run in this process, in order;
+* ``"local"``: a ``dask.distributed.LocalCluster`` started for the run (worker processes,
+  one thread each, no dashboard) and closed after it;
+* ``"tcp://host:port"`` (or any address ``dask.distributed.Client`` accepts): an existing
+  scheduler.  Its workers must have roughatlas installed at the same version (they import
+  the compiled kernels themselves: only plain parameters and numpy arrays cross the wire).
+
+Rules every task follows (STYLE.md, "Execution"):
+
+* a task is a plain module-level function of (params, seed, block) -- picklable by
+  reference, so a worker imports it;
+* the work is split into blocks fixed by the request, never by the number of workers; block
+  ``i``'s generator is ``numpy.random.default_rng(SeedSequence(root, spawn_key=(i,)))``
+  (``block_rng``), never worker state;
+* the serial path and the cluster path call the same function and combine the block results
+  in block order, so a fixed seed gives bit-identical results whatever the number of workers
+  and the order they finish in;
+* tasks are submitted with ``pure=False`` (two equal calls are two tasks, never deduplicated)
+  and ``retries`` (a task whose worker dies is rescheduled by the scheduler; one that raises
+  is retried ``retries`` times before its error is reported).
+
+Public API:
+
+* ``Executor(address=None, n_workers=2, retries=2, connect_timeout=5.0)``: context manager;
+  ``.map(fn, args_list, progress=None)`` -> results in the order of ``args_list``.
+* ``block_rng(root, block)`` -> numpy Generator of block ``block``.
+* ``blocks(n, block_size)`` -> the (start, size) of each block of ``n`` items.
+* ``mc_european(model, K, T, params, n_paths, seed, block_paths=..., address=None | executor=...)``
+  -> ``numerics.rbergomi.Prices``: European calls under ``"rbergomi"`` or ``"rough_heston"``
+  (iVi scheme), blocks of paths combined with their standard errors.
+"""
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+
+from numerics import _validate as v
+
+__all__ = ["ParallelError", "Executor", "block_rng", "blocks", "european_block", "combine_blocks",
+           "mc_european"]
+
+MODELS = ("rbergomi", "rough_heston")
+
+
+class ParallelError(RuntimeError):
+    """The cluster could not be reached or a task failed on it (the message says which)."""
+
+
+def block_rng(root, block):
+    """The generator of block ``block`` under root seed ``root``: SeedSequence(root, spawn_key=(block,))."""
+    root = v.integer("seed", root, 0, None)
+    block = v.integer("block", block, 0, None)
+    return np.random.default_rng(np.random.SeedSequence(root, spawn_key=(block,)))
+
+
+def blocks(n, block_size):
+    """(start, size) of consecutive blocks of ``block_size`` items covering ``n`` (the last may be short)."""
+    n = v.integer("n", n, 1, None)
+    block_size = v.integer("block_size", block_size, 1, None)
+    return [(s, min(block_size, n - s)) for s in range(0, n, block_size)]
+
+
+# -- the executor ----------------------------------------------------------------
+
+def _check_address(address):
+    if address is None or address == "local":
+        return address
+    if not isinstance(address, str) or not address.strip():
+        raise ValueError(f"address must be None, 'local' or a scheduler address such as "
+                         f"'tcp://host:8786', got {address!r}")
+    a = address.strip()
+    if "://" not in a:
+        a = "tcp://" + a
+    scheme, rest = a.split("://", 1)
+    if scheme not in ("tcp", "tls", "inproc", "ws", "wss", "ucx") or ":" not in rest:
+        raise ValueError(f"address must be 'local' or a scheduler address such as 'tcp://host:8786', "
+                         f"got {address!r}")
+    return a
+
+
+class Executor:
+    """Run tasks serially (``address=None``), on a fresh LocalCluster (``"local"``) or on the
+    scheduler at ``address``.
+
+    Parameters
+    ----------
+    address : None, "local" or str
+        Where to run.  A scheduler that does not answer within ``connect_timeout`` seconds
+        raises ``ParallelError`` naming the address.
+    n_workers : int
+        Worker processes of the LocalCluster (``"local"`` only; one thread each).
+    retries : int
+        Times a task that raised is resubmitted (a task on a worker that died is rescheduled by
+        the scheduler without using up a retry).
+    connect_timeout : float
+        Seconds to wait for the scheduler.
+    client : dask.distributed.Client, optional
+        An existing client to use instead (not closed on exit); ``address`` is then ignored.
+    """
+
+    def __init__(self, address=None, n_workers=2, retries=2, connect_timeout=5.0, client=None):
+        self.address = _check_address(address) if client is None else getattr(client, "scheduler", None)
+        self.n_workers = v.integer("n_workers", n_workers, 1, 1024)
+        self.retries = v.integer("retries", retries, 0, 100)
+        self.connect_timeout = v.real("connect_timeout", connect_timeout, 0.0, None, lo_open=True)
+        self.client, self._own, self._cluster = client, client is None, None
+
+    @property
+    def serial(self):
+        return self.client is None and self.address is None
+
+    def __enter__(self):
+        if self.client is not None or self.address is None:
+            return self
+        from distributed import Client, LocalCluster
+        if self.address == "local":
+            with warnings.catch_warnings():     # "Port 8787 is already in use" (another cluster's dashboard)
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                self._cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
+                                             dashboard_address=None)
+            self.client = Client(self._cluster)
+            return self
+        try:
+            self.client = Client(self.address, timeout=self.connect_timeout)
+        except Exception as exc:  # refused, timed out, or something that is not a Dask scheduler answered
+            why = (str(exc).splitlines() or [""])[0][:200]
+            raise ParallelError(f"cannot connect to a Dask scheduler at {self.address!r} (timeout "
+                                f"{self.connect_timeout:g} s; {type(exc).__name__}: {why}); start one with "
+                                f"`dask scheduler` and `dask worker {self.address}`, or use 'local'") from None
+        return self
+
+    def __exit__(self, *exc):
+        if self._own and self.client is not None:
+            self.client.close()
+            self.client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+        return False
+
+    def workers(self):
+        """Number of workers (1 for the serial executor)."""
+        if self.client is None:
+            return 1
+        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+
+    def map(self, fn, args_list, progress=None):
+        """``[fn(*args) for args in args_list]``, on the cluster when there is one.
+
+        ``progress(done, total)`` is called after each finished task (on the cluster, as the
+        tasks complete, in any order).  The results are returned in the order of ``args_list``.
+        A task that fails after its retries raises ``ParallelError`` naming it and its error."""
+        args_list = [tuple(a) for a in args_list]
+        total = len(args_list)
+        if self.client is None:
+            out = []
+            for i, a in enumerate(args_list):
+                out.append(fn(*a))
+                if progress is not None:
+                    progress(i + 1, total)
+            return out
+        from distributed import as_completed
+        futs = [self.client.submit(fn, *a, pure=False, retries=self.retries) for a in args_list]
+        index = {f.key: i for i, f in enumerate(futs)}
+        out = [None] * total
+        done = 0
+        try:
+            for f in as_completed(futs):
+                i = index[f.key]
+                try:
+                    out[i] = f.result()
+                except Exception as exc:
+                    raise ParallelError(f"task {getattr(fn, '__name__', fn)}{_short(args_list[i])} failed on "
+                                        f"the cluster: {type(exc).__name__}: {exc}") from exc
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+        finally:
+            for f in futs:
+                f.release()
+        return out
+
+
+def progress_printer(executor, label, stream=None):
+    """A ``progress(done, total)`` for ``Executor.map`` writing the cluster's tasks done to stderr:
+    one live line on a terminal, otherwise a line at each tenth of the tasks."""
+    import sys
+    stream = stream or sys.stderr
+    live = stream.isatty()
+    where = "serially" if executor.serial else f"on {executor.workers()} Dask worker(s) at {executor.address}"
+    t0 = time.perf_counter()
+    state = {"step": 0}
+
+    def progress(done, total):
+        el = time.perf_counter() - t0
+        msg = f"{label}: {done}/{total} tasks done {where} ({el:.1f} s)"
+        if live:
+            stream.write("\r" + msg + ("\n" if done == total else ""))
+        elif done == total or done * 10 // max(total, 1) > state["step"]:
+            state["step"] = done * 10 // max(total, 1)
+            stream.write(msg + "\n")
+        stream.flush()
+    return progress
+
+
+def _short(args, n=120):
+    s = repr(args)
+    return s if len(s) <= n else s[:n - 3] + "..."
+
+
+# -- Monte Carlo: European calls over blocks of paths ------------------------------
+
+def european_block(model, params, K, T, n_steps, estimator, root, block, n_paths):
+    """One block's (count, mean, M2) of the call samples (antithetic pairs averaged), per strike.
+
+    A module-level task of (params, seed, block): ``params`` a dict of the model's numbers, the
+    block's generator ``block_rng(root, block)``; ``n_paths`` even (antithetic pairs)."""
+    from numerics._bs_mc_helpers import bs_call
+    from numerics.rbergomi import _mixing_inputs, _pairs
+
+    rng = block_rng(root, block)
+    K = np.asarray(K, dtype=float)
+    if model == "rbergomi":
+        from numerics import rbergomi
+        p = rbergomi.simulate(params["H"], params["eta"], params["rho"], params["xi0"], T, n_steps, n_paths,
+                              params.get("kappa", 1), rng, antithetic=True)
+    else:
+        from numerics import rough_heston_mc
+        p = rough_heston_mc.simulate(params["H"], params["kappa"], params["theta"], params["eta"],
+                                     params["rho"], params["V0"], T, n_steps, n_paths, params.get("m", 20), rng,
+                                     antithetic=True, scheme="ivi")
+    if estimator == "plain":
+        samples = np.maximum(np.exp(p.logS_T)[None, :] - K[:, None], 0.0)
+    else:
+        F, sd = _mixing_inputs(p, float(params["rho"]))
+        samples = bs_call(F[None, :], K[:, None], sd[None, :])
+    x = _pairs(samples, True)
+    mean = x.mean(axis=-1)
+    m2 = ((x - mean[:, None]) ** 2).sum(axis=-1)
+    return x.shape[-1], mean, m2
+
+
+def combine_blocks(parts):
+    """Pooled (count, mean, M2) of block statistics, combined in block order (Chan et al.)."""
+    n, mean, m2 = parts[0][0], np.array(parts[0][1], dtype=float), np.array(parts[0][2], dtype=float)
+    for nb, mb, m2b in parts[1:]:
+        tot = n + nb
+        d = mb - mean
+        mean = mean + d * (nb / tot)
+        m2 = m2 + m2b + d * d * (n * nb / tot)
+        n = tot
+    return n, mean, m2
+
+
+_MODEL_KEYS = {"rbergomi": ("H", "eta", "rho", "xi0"), "rough_heston": ("H", "kappa", "theta", "eta", "rho", "V0")}
+_MODEL_INTS = {"rbergomi": {"kappa": (1, 2)}, "rough_heston": {"m": (1, 64)}}   # optional integer settings
+
+
+def _model_params(model, params):
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+    keys, ints = _MODEL_KEYS[model], _MODEL_INTS[model]
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of the {model} parameters {', '.join(keys)}, got {params!r}")
+    missing = [k for k in keys if k not in params]
+    unknown = [k for k in params if k not in keys and k not in ints]
+    if missing or unknown:
+        raise ValueError(f"params for {model}: " + "; ".join(
+            ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unknown {', '.join(map(str, unknown))}"
+                                                                        f" (known: {', '.join(keys + tuple(ints))})"]
+                                                                       if unknown else [])))
+    out = {k: v.integer(f"params.{k}", x, *ints[k]) if k in ints else v.real(f"params.{k}", x)
+           for k, x in params.items()}
+    if model == "rbergomi":
+        from numerics.rbergomi import _model
+        _model(out["H"], out["eta"], out["rho"], out["xi0"], 1.0)
+    else:
+        from numerics.rough_heston_mc import _params
+        _params(out["H"], out["kappa"], out["theta"], out["eta"], out["rho"], out["V0"], 1.0)
+    return out
+
+
+def mc_european(model, K, T, params, n_paths, seed, n_steps=100, block_paths=50_000, estimator="mixing",
+                address=None, executor=None, progress=None):
+    """European call prices on S_0 = 1 by Monte Carlo over seeded blocks of paths.
+
+    Parameters
+    ----------
+    model : {"rbergomi", "rough_heston"}
+        rBergomi (hybrid scheme, params H, eta, rho, xi0) or rough Heston (iVi scheme, params H,
+        kappa, theta, eta, rho, V0, optional m).
+    K : array_like
+        Strikes (S_0 = 1, zero rates), > 0.
+    T : float
+        Maturity in years, > 0.
+    params : dict
+        Model parameters (units: years^-1 for kappa, variance for xi0 / theta / V0).
+    n_paths : int
+        Total paths, a multiple of 2 (antithetic pairs); split into blocks of ``block_paths``.
+    seed : int
+        Root seed; block i uses ``block_rng(seed, i)``.  The result depends only on (seed,
+        n_paths, block_paths, ...), never on where or in what order the blocks ran.
+    n_steps : int
+        Time steps per path.
+    block_paths : int
+        Paths per block (even); one task per block.
+    estimator : {"mixing", "plain"}
+    address : None, "local" or scheduler address
+        Where to run (see ``Executor``); ignored when ``executor`` is given.
+    executor : Executor, optional
+        An open executor to reuse.
+    progress : callable(done, total), optional
+
+    Returns
+    -------
+    numerics.rbergomi.Prices
+        price and se per strike (se from the pooled sample variance of the antithetic-pair
+        averages), implied vols and their SEs.
+    """
+    from numerics._bs_mc_helpers import bs_vega_sd, implied_total_sd
+    from numerics.rbergomi import Prices, _warn_no_iv
+
+    params = _model_params(model, params)
+    K = v.array("K", np.atleast_1d(K), ndim=1, lo=0.0, lo_open=True)
+    T = v.real("T", T, 0.0, None, lo_open=True)
+    n_paths = v.integer("n_paths", n_paths, 4, None)
+    block_paths = v.integer("block_paths", block_paths, 4, None)
+    n_steps = v.integer("n_steps", n_steps, 1, 1 << 20)
+    seed = v.integer("seed", seed, 0, None)
+    if n_paths % 2 or block_paths % 2:
+        raise ValueError(f"n_paths and block_paths must be even (antithetic pairs), got {n_paths} and {block_paths}")
+    if estimator not in ("mixing", "plain"):
+        raise ValueError(f"estimator must be 'mixing' or 'plain', got {estimator!r}")
+    bl = blocks(n_paths, block_paths)
+    if bl[-1][1] < 4:
+        raise ValueError(f"the last block has {bl[-1][1]} paths (n_paths={n_paths}, block_paths={block_paths}); "
+                         "make n_paths a multiple of block_paths or leave at least 4 paths in the last block")
+    args = [(model, params, K, float(T), n_steps, estimator, seed, i, size) for i, (_, size) in enumerate(bl)]
+    if executor is None:
+        with Executor(address) as ex:
+            parts = ex.map(european_block, args, progress)
+    else:
+        parts = executor.map(european_block, args, progress)
+    n, price, m2 = combine_blocks(parts)
+    se = np.sqrt(m2 / (n - 1) / n)
+    s = implied_total_sd(price, 1.0, K)
+    _warn_no_iv(K, s)
+    iv_se = se / bs_vega_sd(1.0, K, s) / math.sqrt(T)
+    return Prices(K, float(T), price, se, s / math.sqrt(T), iv_se, estimator)
+
+
+def timed(fn, *args):
+    """(fn(*args), seconds): a task wrapper for measuring per-task time on the workers."""
+    t0 = time.perf_counter()
+    r = fn(*args)
+    return r, time.perf_counter() - t0

@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import time
-import warnings
 from contextlib import redirect_stdout
 
 import numpy as np
@@ -26,10 +25,7 @@ WITNESS_IDS = ["2", "15", "32", "110"]     # COS smile (deterministic), MC skew,
 
 @pytest.fixture(scope="module")
 def client():
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Port .* is already in use")
-        cluster = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                           dashboard_address=None)
+    cluster = parallel.local_cluster(2)          # 2 processes, 1 thread each, no dashboard
     c = distributed.Client(cluster)
     yield c
     c.close()

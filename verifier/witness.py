@@ -398,8 +398,12 @@ def prefetch(reg, executor, quick=False, only=None, progress=None):
     parameter point on ``executor`` (numerics.parallel.Executor) and fill the measurement
     cache, so the run that follows computes the same report from the same numbers.
     Returns the number of tasks."""
+    from numerics.witness import get
+
     tasks = [t for t in measurements(reg, quick, only) if _key(*t) not in _CACHE]
-    for t, r in zip(tasks, executor.map(measure_task, tasks, progress)):
+    # observables of one module share simulations through its caches: run them in order, together
+    groups = [getattr(get(t[0]).fn, "__module__", t[0]) for t in tasks]
+    for t, r in zip(tasks, executor.map(measure_task, tasks, progress, groups=groups)):
         _CACHE[_key(*t)] = r
     return len(tasks)
 

@@ -32,6 +32,10 @@ Public API:
 * ``mc_european(model, K, T, params, n_paths, seed, block_paths=..., address=None | executor=...)``
   -> ``numerics.rbergomi.Prices``: European calls under ``"rbergomi"`` or ``"rough_heston"``
   (iVi scheme), blocks of paths combined with their standard errors.
+* ``mc_exotic(product, params, n_paths, seed, block_paths=..., **kwargs)`` -> ``exotics.MCResult``:
+  a ``numerics.exotics`` product (barrier, Asian, lookback, variance / volatility swap) over blocks.
+* ``calibrate_batch(surfaces, warm_start=False, segment=None, **kwargs)`` -> list of
+  ``calibration.CalibrationResult``: one task per surface, warm starts along a date sequence.
 """
 from __future__ import annotations
 
@@ -43,8 +47,9 @@ import numpy as np
 
 from numerics import _validate as v
 
-__all__ = ["ParallelError", "Executor", "local_cluster", "block_rng", "blocks", "european_block", "combine_blocks",
-           "mc_european"]
+__all__ = ["ParallelError", "Executor", "local_cluster", "block_rng", "block_seed", "blocks", "european_block",
+           "combine_blocks", "mc_european", "exotic_block", "combine_exotic", "mc_exotic", "calibrate_task",
+           "calibrate_batch"]
 
 MODELS = ("rbergomi", "rough_heston")
 
@@ -189,7 +194,6 @@ class Executor:
                 if progress is not None:
                     progress(i + 1, total)
             return out
-        from distributed import as_completed
         futs, last = [], {}
         for i, a in enumerate(args_list):
             g = groups[i] if groups is not None else None
@@ -200,17 +204,23 @@ class Executor:
             if g is not None:
                 last[g] = f
             futs.append(f)
+        return self.gather_in_order(futs, getattr(fn, "__name__", str(fn)), progress, args_list)
+
+    def gather_in_order(self, futs, name, progress=None, args_list=None):
+        """Results of the futures ``futs`` in their order, calling ``progress(done, total)`` as
+        they complete; a failed one raises ``ParallelError`` naming the task."""
+        from distributed import as_completed
         index = {f.key: i for i, f in enumerate(futs)}
-        out = [None] * total
-        done = 0
+        out, done, total = [None] * len(futs), 0, len(futs)
         try:
             for f in as_completed(futs):
                 i = index[f.key]
                 try:
                     out[i] = f.result()
                 except Exception as exc:
-                    raise ParallelError(f"task {getattr(fn, '__name__', fn)}{_short(args_list[i])} failed on "
-                                        f"the cluster: {type(exc).__name__}: {exc}") from exc
+                    what = _short(args_list[i]) if args_list is not None else f"[{i}]"
+                    raise ParallelError(f"task {name}{what} failed on the cluster: "
+                                        f"{type(exc).__name__}: {exc}") from exc
                 done += 1
                 if progress is not None:
                     progress(done, total)
@@ -391,6 +401,144 @@ def mc_european(model, K, T, params, n_paths, seed, n_steps=100, block_paths=50_
     _warn_no_iv(K, s)
     iv_se = se / bs_vega_sd(1.0, K, s) / math.sqrt(T)
     return Prices(K, float(T), price, se, s / math.sqrt(T), iv_se, estimator)
+
+
+# -- Monte Carlo: exotics over blocks of paths (numerics.exotics) -------------------------
+
+EXOTICS = ("european", "barrier", "asian", "lookback", "variance_swap", "volatility_swap")
+
+
+def block_seed(root, block):
+    """An integer seed for a kernel that takes one: the first 63 bits drawn by ``block_rng(root, block)``."""
+    return int(block_rng(root, block).integers(0, 2 ** 63, dtype=np.int64))
+
+
+def exotic_block(product, params, kwargs, root, block, n_paths):
+    """One block's ``numerics.exotics.<product>(params, **kwargs, n_paths=n_paths, seed=...)``,
+    seed ``block_seed(root, block)``: a module-level task of (params, seed, block)."""
+    from numerics import exotics
+    return getattr(exotics, product)(params, **kwargs, n_paths=n_paths, seed=block_seed(root, block))
+
+
+def combine_exotic(parts):
+    """Pool block ``MCResult``s: path-weighted mean, SE = sqrt(sum (n_i / N)^2 se_i^2), 95 % interval;
+    ``cv_beta`` is the path-weighted mean of the blocks' own coefficients."""
+    from numerics.exotics import MCResult
+    N = sum(p.n_paths for p in parts)
+    price = sum(p.n_paths / N * p.price for p in parts)
+    se = math.sqrt(sum((p.n_paths / N * p.se) ** 2 for p in parts))
+    z = 1.959963984540054
+    return MCResult(price, se, price - z * se, price + z * se, N, parts[0].control_variate,
+                    sum(p.n_paths / N * p.cv_beta for p in parts))
+
+
+def mc_exotic(product, params, n_paths, seed, block_paths=50_000, address=None, executor=None, progress=None,
+              **kwargs):
+    """An exotic of ``numerics.exotics`` priced over seeded blocks of paths.
+
+    Parameters
+    ----------
+    product : {"european", "barrier", "asian", "lookback", "variance_swap", "volatility_swap"}
+        The ``numerics.exotics`` function; ``kwargs`` are its arguments (K, B, T, kind, S0, r,
+        q, n_steps, monitor_every, control_variate, ...), except ``n_paths`` and ``seed``.
+    params : numerics.rough_heston.RoughHestonParams or numerics.exotics.RBergomiParams
+    n_paths : int
+        Total paths, split into blocks of ``block_paths`` (one task each; both even with the
+        default antithetic pairs).
+    seed : int
+        Root seed; block i runs with ``block_seed(seed, i)``.  The result depends only on the
+        request (seed, n_paths, block_paths, kwargs), never on the workers.
+    address, executor, progress
+        As ``mc_european``.
+
+    Returns
+    -------
+    numerics.exotics.MCResult
+        Pooled over the blocks (``combine_exotic``).  With ``control_variate=True`` each block
+        estimates its own coefficient (bias O(1 / block_paths) instead of O(1 / n_paths)).
+    """
+    if product not in EXOTICS:
+        raise ValueError(f"product must be one of {', '.join(EXOTICS)}, got {product!r}")
+    for k in ("n_paths", "seed"):
+        if k in kwargs:
+            raise ValueError(f"{k} is set by mc_exotic (n_paths total, seed the root seed), not in kwargs")
+    n_paths = v.integer("n_paths", n_paths, 4, None)
+    block_paths = v.integer("block_paths", block_paths, 4, None)
+    seed = v.integer("seed", seed, 0, None)
+    if kwargs.get("antithetic", True) and (n_paths % 2 or block_paths % 2):
+        raise ValueError(f"n_paths and block_paths must be even (antithetic pairs), got {n_paths} and {block_paths}")
+    bl = blocks(n_paths, block_paths)
+    if bl[-1][1] < 4:
+        raise ValueError(f"the last block has {bl[-1][1]} paths (n_paths={n_paths}, block_paths={block_paths}); "
+                         "make n_paths a multiple of block_paths")
+    exotic_block(product, params, kwargs, seed, 0, 4)      # validates params and kwargs here, not on a worker
+    args = [(product, params, kwargs, seed, i, size) for i, (_, size) in enumerate(bl)]
+    if executor is None:
+        with Executor(address) as ex:
+            return combine_exotic(ex.map(exotic_block, args, progress))
+    return combine_exotic(executor.map(exotic_block, args, progress))
+
+
+# -- batch calibration (numerics.calibration) ------------------------------------------
+
+def calibrate_task(surface, kwargs, previous=None):
+    """``numerics.calibration.calibrate(surface, **kwargs)``, started from ``previous.params``
+    (a CalibrationResult) when given: a module-level task."""
+    from numerics import calibration
+    kw = dict(kwargs)
+    if previous is not None:
+        kw["start"] = dict(previous.params)
+    return calibration.calibrate(surface, **kw)
+
+
+def calibrate_batch(surfaces, warm_start=False, segment=None, address=None, executor=None, progress=None,
+                    **kwargs):
+    """Calibrate each surface of a list (e.g. one per date), one task per surface.
+
+    Parameters
+    ----------
+    surfaces : list of numerics.calibration.Surface
+        In date order when ``warm_start`` is set.
+    warm_start : bool
+        Each surface starts from the previous one's calibrated parameters (a chain of tasks:
+        surface i waits for i - 1).  Without it the surfaces are independent tasks.
+    segment : int, optional
+        With ``warm_start``: restart cold every ``segment`` surfaces, so the segments run in
+        parallel (the split is fixed by the request, never by the number of workers).
+    kwargs
+        Passed to ``calibrate`` (model, jumps, seed, ...); ``start`` is not allowed with
+        ``warm_start``.  Keep ``max_time`` out of reach (calibrate's wall-time budget would
+        make the result depend on the machine).
+
+    Returns
+    -------
+    list of CalibrationResult, in the order of ``surfaces``.
+    """
+    if not isinstance(surfaces, (list, tuple)) or not surfaces:
+        raise ValueError(f"surfaces must be a non-empty list of Surface, got {type(surfaces).__name__}")
+    if warm_start and "start" in kwargs:
+        raise ValueError("start cannot be given with warm_start=True (each surface starts from the previous one)")
+    seg = len(surfaces) if segment is None else v.integer("segment", segment, 1, None)
+    ex_cm = Executor(address) if executor is None else None
+    ex = executor if executor is not None else ex_cm.__enter__()
+    try:
+        if not warm_start:
+            return ex.map(calibrate_task, [(s, kwargs) for s in surfaces], progress)
+        if ex.client is None:
+            out = []
+            for i, s in enumerate(surfaces):
+                out.append(calibrate_task(s, kwargs, out[-1] if i % seg else None))
+                if progress is not None:
+                    progress(i + 1, len(surfaces))
+            return out
+        futs = []
+        for i, s in enumerate(surfaces):
+            prev = futs[-1] if i % seg else None
+            futs.append(ex.client.submit(calibrate_task, s, kwargs, prev, pure=False, retries=ex.retries))
+        return ex.gather_in_order(futs, "calibrate_task", progress)
+    finally:
+        if ex_cm is not None:
+            ex_cm.__exit__(None, None, None)
 
 
 def timed(fn, *args):

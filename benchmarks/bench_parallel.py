@@ -46,18 +46,39 @@ def _executor():
     return _STATE["ex"]
 
 
-def _estimate(task_secs, overhead, workers=_WORKERS_EST):
+def clear_caches():
+    """Empty every functools cache of the loaded numerics modules (observables share simulations
+    through them), so each timed run starts as cold as the first; returns how many were cleared."""
+    import sys
+    n = 0
+    for name, mod in list(sys.modules.items()):
+        if not name.startswith("numerics"):
+            continue
+        for obj in list(vars(mod).values()):
+            if callable(getattr(obj, "cache_clear", None)) and getattr(obj, "__module__", None) == name:
+                obj.cache_clear()
+                n += 1
+    return n
+
+
+def _estimate(task_secs, overhead, workers=_WORKERS_EST, groups=None):
     """Scaling estimates for ``workers`` workers from measured task times and the overhead per task.
 
-    strong: the same tasks, T ~ max(sum t / workers, max t) + n * overhead (the scheduler
-    hands tasks out one by one); weak: ``workers`` times as many tasks of the same kind,
-    T ~ sum t + workers * n * overhead, efficiency = sum t / T."""
+    strong: the same tasks, T ~ max(sum t / workers, longest chain) + n * overhead (the
+    scheduler hands tasks out one by one; a chain is a group whose tasks run in order, or one
+    task); weak: ``workers`` times as many tasks of the same kind, T ~ sum t + workers * n *
+    overhead, efficiency = sum t / T."""
     n, tot = len(task_secs), sum(task_secs)
-    strong = max(tot / workers, max(task_secs)) + n * overhead
+    chains = {}
+    for i, t in enumerate(task_secs):
+        g = groups[i] if groups is not None else i
+        chains[g] = chains.get(g, 0.0) + t
+    strong = max(tot / workers, max(chains.values())) + n * overhead
     weak = tot + workers * n * overhead
     return (f"{n} tasks, task time mean {statistics.mean(task_secs) * 1e3:.3g} ms (max "
             f"{max(task_secs) * 1e3:.3g} ms, sum {tot:.3g} s); scheduling overhead {overhead * 1e3:.3g} ms/task "
-            f"({_NOOPS} no-op tasks on this cluster); {workers}-worker estimate: strong scaling (same tasks) "
+            f"({_NOOPS} no-op tasks on this cluster); longest chain {max(chains.values()):.3g} s; "
+            f"{workers}-worker estimate: strong scaling (same tasks) "
             f"~{strong:.3g} s = {tot / strong:.3g}x one worker; weak scaling ({workers}x the tasks) ~{weak:.3g} s, "
             f"efficiency {tot / weak:.0%}")
 
@@ -68,6 +89,7 @@ def _witness_serial():
     from verifier import witness
     from verifier.registry import load
     witness.clear_cache()
+    clear_caches()
     return witness.run_all(load(), quick=True)
 
 
@@ -75,6 +97,7 @@ def _witness_cluster():
     from verifier import witness
     from verifier.registry import load
     witness.clear_cache()
+    _executor().client.run(clear_caches)
     reg = load()
     witness.prefetch(reg, _executor(), quick=True)
     return witness.run_all(reg, quick=True)
@@ -92,8 +115,11 @@ def _witness_setup():
     witness.run_all(reg, quick=True)               # serial warm-up; its per-task times feed the estimate
     wall = time.perf_counter() - t0
     secs = [witness._CACHE[witness._key(*t)][1] for t in tasks]
+    from numerics.witness import get
+    groups = [get(t[0]).fn.__module__ for t in tasks]
     witness.clear_cache()
-    _W.note = (f"quick sizes, 1 repeat (serial warm-up {wall:.3g} s); " + _estimate(secs, _STATE["overhead"]))
+    _W.note = (f"quick sizes, 1 repeat, every numerics cache emptied before each run (serial warm-up "
+               f"{wall:.3g} s); " + _estimate(secs, _STATE["overhead"], groups=groups))
 
 
 # -- Monte Carlo -----------------------------------------------------------------------

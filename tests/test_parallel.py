@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import signal
 import time
@@ -197,3 +198,55 @@ def test_mc_european_rejects_bad_input():
         parallel.mc_european("rbergomi", K, 0.5, dict(RB, H=0.7 + 0.5), 1000, 1)
     with pytest.raises(ValueError, match="seed"):
         parallel.mc_european("rbergomi", K, 0.5, RB, 1000, -1)
+
+
+def _exotics():
+    return pytest.importorskip("numerics.exotics", reason="numerics.exotics (branch service) is not merged here")
+
+
+def _mc_fields(r):
+    return (r.price, r.se, r.ci_low, r.ci_high, r.n_paths, r.control_variate, r.cv_beta)
+
+
+def test_mc_exotic_cluster_equals_serial(client):
+    ex_mod = _exotics()
+    from numerics.rough_heston import RoughHestonParams
+    prm = RoughHestonParams(**RH)
+    kw = dict(K=1.0, B=1.2, T=0.5, n_steps=16)
+    serial = parallel.mc_exotic("barrier", prm, 2000, 5, block_paths=500, **kw)
+    with parallel.Executor(client=client) as ex:
+        dist = parallel.mc_exotic("barrier", prm, 2000, 5, block_paths=500, executor=ex, **kw)
+    assert _mc_fields(serial) == _mc_fields(dist)
+    assert isinstance(serial, ex_mod.MCResult) and serial.n_paths == 2000 and serial.se > 0
+    one = ex_mod.barrier(prm, n_paths=2000, seed=5, **kw)       # one run of the same size: same law
+    assert abs(one.price - serial.price) < 5 * math.hypot(one.se, serial.se)
+    with pytest.raises(ValueError, match="product must be"):
+        parallel.mc_exotic("digital", prm, 2000, 5, **kw)
+    with pytest.raises(ValueError, match="seed is set by mc_exotic"):
+        parallel.mc_exotic("barrier", prm, 2000, 5, seed=3, **kw)
+
+
+def _surfaces(n):
+    cal = pytest.importorskip("numerics.calibration", reason="numerics.calibration (branch calib) is not merged here")
+    Ts, Ks = np.array([0.25, 0.5, 1.0]), np.array([0.8, 0.9, 1.0, 1.1, 1.2])
+    out = []
+    for d in range(n):                       # a slowly moving "date sequence" of model surfaces
+        prm = dict(H=0.1, kappa=0.3, theta=0.02 + 0.002 * d, eta=0.3, rho=-0.7, V0=0.02 + 0.001 * d)
+        iv = cal.model_implied_vols(prm, Ts, Ks)
+        out.append(cal.Surface(maturity=np.repeat(Ts, Ks.size), strike=np.tile(Ks, Ts.size), iv=iv.ravel(),
+                               spot=1.0))
+    return out
+
+
+def test_calibrate_batch_cluster_equals_serial_with_warm_starts(client):
+    surfaces = _surfaces(3)
+    serial = parallel.calibrate_batch(surfaces, warm_start=True, seed=0)
+    with parallel.Executor(client=client) as ex:
+        dist = parallel.calibrate_batch(surfaces, warm_start=True, executor=ex, seed=0)
+        cold = parallel.calibrate_batch(surfaces[:2], executor=ex, seed=0)
+    assert [r.params for r in serial] == [r.params for r in dist]
+    assert [r.rmse_bps for r in serial] == [r.rmse_bps for r in dist]
+    assert all(r.rmse_bps < 5 for r in serial), [r.rmse_bps for r in serial]
+    assert len(cold) == 2 and cold[0].params == serial[0].params      # the first date starts cold either way
+    with pytest.raises(ValueError, match="start cannot be given"):
+        parallel.calibrate_batch(surfaces, warm_start=True, start={"H": 0.1})

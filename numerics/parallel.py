@@ -459,9 +459,6 @@ def mc_exotic(product, params, n_paths, seed, block_paths=50_000, address=None, 
     """
     if product not in EXOTICS:
         raise ValueError(f"product must be one of {', '.join(EXOTICS)}, got {product!r}")
-    for k in ("n_paths", "seed"):
-        if k in kwargs:
-            raise ValueError(f"{k} is set by mc_exotic (n_paths total, seed the root seed), not in kwargs")
     n_paths = v.integer("n_paths", n_paths, 4, None)
     block_paths = v.integer("block_paths", block_paths, 4, None)
     seed = v.integer("seed", seed, 0, None)
@@ -471,7 +468,10 @@ def mc_exotic(product, params, n_paths, seed, block_paths=50_000, address=None, 
     if bl[-1][1] < 4:
         raise ValueError(f"the last block has {bl[-1][1]} paths (n_paths={n_paths}, block_paths={block_paths}); "
                          "make n_paths a multiple of block_paths")
-    exotic_block(product, params, kwargs, seed, 0, 4)      # validates params and kwargs here, not on a worker
+    try:                                                    # validates params and kwargs here, not on a worker
+        exotic_block(product, params, kwargs, seed, 0, 4)
+    except TypeError as exc:
+        raise ValueError(f"mc_exotic({product!r}, ...): {exc}") from None
     args = [(product, params, kwargs, seed, i, size) for i, (_, size) in enumerate(bl)]
     if executor is None:
         with Executor(address) as ex:

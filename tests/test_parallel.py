@@ -222,8 +222,10 @@ def test_mc_exotic_cluster_equals_serial(client):
     assert abs(one.price - serial.price) < 5 * math.hypot(one.se, serial.se)
     with pytest.raises(ValueError, match="product must be"):
         parallel.mc_exotic("digital", prm, 2000, 5, **kw)
-    with pytest.raises(ValueError, match="seed is set by mc_exotic"):
-        parallel.mc_exotic("barrier", prm, 2000, 5, seed=3, **kw)
+    with pytest.raises(ValueError, match="bogus"):
+        parallel.mc_exotic("barrier", prm, 2000, 5, bogus=3, **kw)
+    with pytest.raises(ValueError, match="B"):
+        parallel.mc_exotic("barrier", prm, 2000, 5, **dict(kw, B=-1.0))
 
 
 def _surfaces(n):

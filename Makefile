@@ -47,7 +47,7 @@ test-fast: build
 	$(PY) -m pytest -q -m "not slow"
 
 witness: build
-	$(PY) -m verifier witness --all
+	$(PY) -m verifier witness --all $(if $(DASK),--dask $(DASK))
 
 index: build
 	$(PY) -m verifier index

@@ -602,6 +602,16 @@ def cmd_witness(args):
     out_dir = args.out if args.out is not None else witness.default_dir()
     t0 = time.perf_counter()
     try:
+        if args.dask:
+            from numerics import parallel
+            try:
+                with parallel.Executor(args.dask) as ex:
+                    witness.prefetch(reg, ex, args.quick, only, parallel.progress_printer(ex, "measuring"))
+            except (ValueError, parallel.ParallelError) as exc:
+                print(f"roughatlas witness --dask: {exc}", file=sys.stderr)
+                return BAD
+            except KeyboardInterrupt:
+                raise witness.Interrupted([]) from None
         results = witness.run_all(reg, quick=args.quick, only=only, progress=prog)
     except witness.Interrupted as exc:
         prog.close()
@@ -871,6 +881,9 @@ def build_parser():
     wi.add_argument("--out", default=None, metavar="DIR",
                     help="report folder for --all (default: the project's build/, whatever the current folder)")
     wi.add_argument("--no-plots", action="store_true")
+    wi.add_argument("--dask", nargs="?", const="local", default=None, metavar="ADDRESS",
+                    help="measure on Dask, one task per observable and point: a local cluster (no "
+                         "ADDRESS, or 'local') or the scheduler at ADDRESS (tcp://host:8786)")
     wi.add_argument("--summary", action="store_true",
                     help="print the last report's verdicts on the cited facts (no measuring)")
     wi.add_argument("--markdown", action="store_true", help="with --summary: the README's block")

@@ -347,12 +347,65 @@ _CACHE: dict = {}
 def _measure(obs_name, point, seed, quick):
     from numerics.witness import get
 
-    key = (obs_name, json.dumps(point, sort_keys=True), seed, bool(quick))
+    key = _key(obs_name, point, seed, quick)
     if key not in _CACHE:
         t0 = time.perf_counter()
         m = get(obs_name).measure(point, seed, quick)
         _CACHE[key] = (m, time.perf_counter() - t0)
+    if isinstance(_CACHE[key][0], Exception):     # measured on a cluster (``prefetch``) and failed there
+        raise _CACHE[key][0]
     return _CACHE[key]
+
+
+def _key(obs_name, point, seed, quick):
+    return (obs_name, json.dumps(point, sort_keys=True), seed, bool(quick))
+
+
+def measure_task(obs_name, point, seed, quick):
+    """One measurement as a cluster task: (Measurement or the exception it raised, seconds)."""
+    from numerics.witness import get
+
+    t0 = time.perf_counter()
+    try:
+        m = get(obs_name).measure(point, seed, quick)
+    except Exception as exc:  # returned, not raised: a deterministic error is not worth a retry
+        m = exc
+    return m, time.perf_counter() - t0
+
+
+def measurements(reg, quick=False, only=None):
+    """The distinct (observable, point, seed, quick) measurements ``run_all`` would make, in order."""
+    seen, out = set(), []
+    for kind, ident, variables, goal, w in subjects(reg):
+        if w is None or (only is not None and str(ident) not in only):
+            continue
+        try:
+            spec = parse_entry(kind, ident, variables, goal, w)
+        except WitnessError:
+            continue
+        for sp in (spec,) + tuple(r[3] for r in spec.readings):
+            for p in points(sp):
+                for obs, _, _ in sp.measure.values():
+                    k = _key(obs, p, sp.seed, quick)
+                    if k not in seen:
+                        seen.add(k)
+                        out.append((obs, p, sp.seed, bool(quick)))
+    return out
+
+
+def prefetch(reg, executor, quick=False, only=None, progress=None):
+    """Measure everything ``run_all(reg, quick, only)`` needs as one task per observable and
+    parameter point on ``executor`` (numerics.parallel.Executor) and fill the measurement
+    cache, so the run that follows computes the same report from the same numbers.
+    Returns the number of tasks."""
+    from numerics.witness import get
+
+    tasks = [t for t in measurements(reg, quick, only) if _key(*t) not in _CACHE]
+    # observables of one module share simulations through its caches: run them in order, together
+    groups = [getattr(get(t[0]).fn, "__module__", t[0]) for t in tasks]
+    for t, r in zip(tasks, executor.map(measure_task, tasks, progress, groups=groups)):
+        _CACHE[_key(*t)] = r
+    return len(tasks)
 
 
 def clear_cache():

@@ -116,7 +116,7 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
     n_steps : int
         Time steps, [1, 100000]; must be a multiple of ``monitor_every``.
     n_paths : int
-        Paths, >= 2 (even with ``antithetic``); n_paths * n_steps <= ``MAX_WORK``.
+        Paths, >= 2 (even and >= 4 with ``antithetic``); n_paths * n_steps <= ``MAX_WORK``.
     S0, r, q : float
         Spot (only used through ``mu = r - q`` here; statistics are for S0 = 1), rate, dividend.
     monitor_every : int
@@ -146,8 +146,8 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
         raise ValueError(f"n_paths * n_steps must be <= {MAX_WORK}, got {P} * {n} = {P * n}")
     if not isinstance(antithetic, (bool, np.bool_)):
         raise ValueError(f"antithetic must be a bool, got {antithetic!r}")
-    if antithetic and P % 2:
-        raise ValueError(f"n_paths must be even with antithetic=True, got {P}")
+    if antithetic and (P % 2 or P < 4):
+        raise ValueError(f"n_paths must be even and >= 4 with antithetic=True (two pairs for an SE), got {P}")
     beta = v.real("bg_beta", bg_beta, 0.0, 10.0)
     m = v.integer("m", m, 1, 64)
     v.memory_budget(f"exotics.path_stats(n_paths={P})", 8 * 9 * P + 2 * 8 * (3 * n + m + 2) * _exotics.PBLOCK)

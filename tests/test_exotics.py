@@ -143,6 +143,7 @@ def test_lookback_and_floating_asian_orderings():
 @pytest.mark.parametrize("kw, match", [
     (dict(n_steps=10, monitor_every=3), "multiple of monitor_every"),
     (dict(n_paths=3), "even"),
+    (dict(n_paths=2), ">= 4"),
     (dict(n_paths=10 ** 8, n_steps=100), "n_paths \\* n_steps"),
     (dict(T=0.0), "T must be"),
     (dict(T=float("nan")), "T must be finite"),

@@ -10,21 +10,14 @@ drawn per request), so no cache could serve them.
 from __future__ import annotations
 
 import atexit
-import os
-import socket
-import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
 from benchmarks.harness import Reference, Target, Workload
 from numerics import rough_heston
 
-ROOT = Path(__file__).resolve().parents[1]
 M = dict(H=0.1, kappa=0.3, theta=0.02, eta=0.3, rho=-0.7, V0=0.02)
 KS = [float(k) for k in np.linspace(0.7, 1.3, 31)]
 TS = [0.1, 0.25, 0.5, 1.0, 1.5, 2.0]                   # 31 x 6 = 186 points
@@ -36,22 +29,10 @@ def _server():
     if "base" in _S:
         return _S["base"]
     import httpx
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "service", "--port", str(port)], cwd=ROOT,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    atexit.register(proc.terminate)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
-        raise RuntimeError("the service did not start")
+
+    from service.local import spawn, stop
+    proc, base = spawn()
+    atexit.register(stop, proc)
     _S.update(base=base, proc=proc, client=httpx.Client(base_url=base, timeout=60))
     return base
 

@@ -14,6 +14,11 @@ dates, realised variance, integrated variance, S_T -- so no (steps x paths) arra
 Monitoring dates are every ``monitor_every`` steps (t_k = k T / n_monitor, k = 1..n_monitor;
 the extremes also include t_0).
 
+rBergomi (``RBergomiParams``, numerics.rbergomi hybrid scheme) is supported too: its kernel
+keeps the (n+1, P) grids, from which the same statistics are taken (the path arrays are
+copied there); it has no closed-form European, so no control variate for the option products
+(``control_variate`` is reported False), and its expected variance is xi0.
+
 Every price is a ``MCResult``: discounted price, standard error, 95 % interval, number of
 paths.  Antithetic pairs are averaged before the SE is taken.  With ``control_variate=True``
 the discounted European payoff on the same paths is the control, its mean priced by COS
@@ -37,12 +42,12 @@ import math
 
 import numpy as np
 
-from numerics import _exotics, rough_heston, rough_heston_mc, rough_heston_mc_ref
+from numerics import _exotics, rbergomi, rough_heston, rough_heston_mc, rough_heston_mc_ref
 from numerics import _validate as v
 from numerics._bs_mc_helpers import n_threads, seed_of
 from numerics.mittag_leffler import mittag_leffler
 
-__all__ = ["MCResult", "PathStats", "BG_BETA", "path_stats", "european", "barrier", "asian", "lookback",
+__all__ = ["MCResult", "PathStats", "RBergomiParams", "BG_BETA", "path_stats", "european", "barrier", "asian", "lookback",
            "variance_swap", "volatility_swap", "expected_variance", "MAX_WORK"]
 
 BG_BETA = 0.5825971579390107     # -zeta(1/2) / sqrt(2 pi), Broadie-Glasserman-Kou
@@ -87,9 +92,27 @@ class PathStats:
     antithetic: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class RBergomiParams:
+    """rBergomi parameters (numerics.rbergomi): H in (0, 1/2], eta >= 0, rho in [-1, 1], flat
+    forward variance xi0 > 0 (per year).  Construction validates every field."""
+    H: float
+    eta: float
+    rho: float
+    xi0: float
+
+    def __post_init__(self):
+        for name, (lo, hi, lo_open) in dict(H=(0.0, 0.5, True), eta=(0.0, None, False), rho=(-1.0, 1.0, False),
+                                            xi0=(0.0, None, True)).items():
+            object.__setattr__(self, name, v.real(name, getattr(self, name), lo, hi, lo_open=lo_open))
+
+
 def _model(params):
+    if isinstance(params, RBergomiParams):
+        return params
     if not isinstance(params, rough_heston.RoughHestonParams):
-        raise ValueError(f"params must be a numerics.rough_heston.RoughHestonParams, got {type(params).__name__}")
+        raise ValueError("params must be a numerics.rough_heston.RoughHestonParams or an exotics.RBergomiParams, "
+                         f"got {type(params).__name__}")
     if params.lam != 0.0:
         raise ValueError(f"params.lam must be 0 (the Monte Carlo scheme has no jumps), got {params.lam!r}")
     return params
@@ -109,8 +132,8 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
 
     Parameters
     ----------
-    params : numerics.rough_heston.RoughHestonParams
-        Model (H in (0, 1/2], lam = 0).
+    params : numerics.rough_heston.RoughHestonParams or RBergomiParams
+        Model (H in (0, 1/2], lam = 0), or ``RBergomiParams``.
     T : float
         Maturity in years, (0, 100].
     n_steps : int
@@ -151,6 +174,8 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
     beta = v.real("bg_beta", bg_beta, 0.0, 10.0)
     m = v.integer("m", m, 1, 64)
     v.memory_budget(f"exotics.path_stats(n_paths={P})", 8 * 9 * P + 2 * 8 * (3 * n + m + 2) * _exotics.PBLOCK)
+    if isinstance(params, RBergomiParams):
+        return _rbergomi_stats(params, T, n, P, r - q, stride, beta, bool(antithetic), seed)
     h = T / n
     c, g, W0, _ = rough_heston_mc.ivi_lift(params.H, T, n, m)
     G = np.ascontiguousarray(rough_heston_mc_ref.ivi_drift(params.H, params.kappa, params.theta, params.V0, h, n))
@@ -163,6 +188,24 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
                      bool(antithetic))
 
 
+def _rbergomi_stats(p, T, n, P, mu, stride, beta, antithetic, seed):
+    """The same statistics from rBergomi hybrid-scheme paths (numerics.rbergomi keeps the whole
+    (n+1, P) log S and V grids: this path copies them, the rough Heston kernel does not)."""
+    v.memory_budget(f"exotics.path_stats(rBergomi, n_steps={n}, n_paths={P})", 8 * P * (4 * (n + 1) + 12))
+    pa = rbergomi.simulate(p.H, p.eta, p.rho, p.xi0, T, n, P, rng=v.rng(seed), antithetic=antithetic,
+                           keep_paths=True)
+    h = T / n
+    idx = np.arange(stride, n + 1, stride)
+    X = pa.logS[idx] + (mu * h) * idx[:, None]
+    X0 = np.vstack([np.zeros((1, P)), X])
+    cumv = np.concatenate([[np.zeros(P)], np.cumsum(pa.V[:-1] * h, axis=0)])[np.concatenate([[0], idx])]
+    bg = beta * np.sqrt(np.maximum(np.diff(cumv, axis=0), 0.0))
+    N = idx.size
+    return PathStats(X[-1].copy(), pa.intV, X0.min(axis=0), X0.max(axis=0), np.minimum(0.0, (X - bg).min(axis=0)),
+                     np.maximum(0.0, (X + bg).max(axis=0)), np.exp(X).mean(axis=0), X.mean(axis=0),
+                     (np.diff(X0, axis=0) ** 2).sum(axis=0), N, antithetic)
+
+
 def _pairs(x, antithetic):
     if not antithetic:
         return x
@@ -171,7 +214,10 @@ def _pairs(x, antithetic):
 
 
 def _estimate(y, antithetic, control=None, control_mean=None):
-    """MCResult of the samples y with an optional control (samples, exact mean)."""
+    """MCResult of the samples y with an optional control (samples, exact mean; a mean of None:
+    no closed form, no control)."""
+    if control_mean is None:
+        control = None
     y = _pairs(y, antithetic)
     beta = 0.0
     if control is not None:
@@ -205,6 +251,8 @@ def _vanilla_control(params, K, T, S0, r, q, kind, ST):
     """Discounted European payoff samples on S_T and its COS price (the control variate)."""
     disc = math.exp(-r * T)
     x = disc * (np.maximum(ST - K, 0.0) if kind == "call" else np.maximum(K - ST, 0.0))
+    if isinstance(params, RBergomiParams):
+        return x, None
     exact = float(rough_heston.price(params, [K], T, S0=S0, r=r, q=q, kind=kind)[0])
     return x, exact
 
@@ -233,7 +281,7 @@ def barrier(params, K, B, T, barrier_type="up-and-out", kind="call", S0=1.0, r=0
 
     Parameters
     ----------
-    params : numerics.rough_heston.RoughHestonParams
+    params : numerics.rough_heston.RoughHestonParams or RBergomiParams
     K : float
         Strike (currency units), > 0.
     B : float
@@ -289,7 +337,7 @@ def asian(params, K, T, kind="call", average="arithmetic", strike="fixed", S0=1.
 
     Parameters
     ----------
-    params : numerics.rough_heston.RoughHestonParams
+    params : numerics.rough_heston.RoughHestonParams or RBergomiParams
     K : float
         Strike (currency units) for ``strike="fixed"``; ignored (but validated) for "floating".
     T : float
@@ -375,7 +423,7 @@ def expected_variance(params, T):
 
     Parameters
     ----------
-    params : numerics.rough_heston.RoughHestonParams
+    params : numerics.rough_heston.RoughHestonParams or RBergomiParams
     T : float
         Maturity in years, (0, 100].
 
@@ -386,6 +434,8 @@ def expected_variance(params, T):
     """
     params = _model(params)
     T = v.real("T", T, 0.0, 100.0, lo_open=True)
+    if isinstance(params, RBergomiParams):
+        return params.xi0
     a = params.H + 0.5
     if params.kappa == 0.0:
         return params.V0

@@ -126,9 +126,4 @@ def create_app():
     return BodyLimit(app)
 
 
-def fastapi_app(asgi):
-    """The FastAPI object inside ``create_app()``'s middleware (for TestClient and OpenAPI)."""
-    return asgi.app
-
-
 app = create_app()

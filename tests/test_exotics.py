@@ -170,5 +170,25 @@ def test_product_validation():
         exotics.asian(p, 1.0, 1.0, S0=5e-324)
     with pytest.raises(ValueError, match="lam must be 0"):
         exotics.variance_swap(rh.RoughHestonParams(0.1, 0.3, 0.02, 0.3, -0.7, 0.02, lam=1.0), 1.0)
-    with pytest.raises(ValueError, match="RoughHestonParams"):
+    with pytest.raises(ValueError, match="RoughHestonParams or an exotics.RBergomiParams"):
         exotics.variance_swap({"H": 0.1}, 1.0)
+
+
+def test_rbergomi_paths_parity_swap_and_european():
+    from numerics import rbergomi
+    p = exotics.RBergomiParams(H=0.1, eta=1.5, rho=-0.7, xi0=0.04)
+    kw = dict(n_steps=50, n_paths=4000, seed=3, control_variate=True)
+    i = exotics.barrier(p, 1.0, 1.15, 1.0, barrier_type="up-and-in", **kw)
+    o = exotics.barrier(p, 1.0, 1.15, 1.0, barrier_type="up-and-out", **kw)
+    van = exotics.european(p, 1.0, 1.0, n_steps=50, n_paths=4000, seed=3)
+    assert not i.control_variate                       # no closed form under rBergomi
+    assert i.price + o.price == pytest.approx(van.price, rel=1e-12)
+    ref = rbergomi.european([1.0], 1.0, 0.1, 1.5, -0.7, 0.04, n_steps=50, n_paths=20000, rng=4)
+    e = exotics.european(p, 1.0, 1.0, n_steps=50, n_paths=20000, seed=5)
+    assert abs(e.price - ref.price[0]) < 3 * math.hypot(e.se, ref.se[0])
+    vs = exotics.variance_swap(p, 1.0, n_steps=100, n_paths=8000, control_variate=False, seed=6)
+    assert exotics.expected_variance(p, 1.0) == 0.04 and abs(vs.price - 0.04) < 3 * vs.se
+    st = exotics.path_stats(p, 1.0, 40, 400, monitor_every=4, bg_beta=exotics.BG_BETA, seed=2)
+    assert st.n_monitor == 10 and np.all(st.min_logS_bg <= st.min_logS) and np.all(st.max_logS <= st.max_logS_bg)
+    with pytest.raises(ValueError, match="H must be"):
+        exotics.RBergomiParams(H=0.7, eta=1.5, rho=-0.7, xi0=0.04)

@@ -1,14 +1,7 @@
 """The pricing service (service/): TestClient unit tests, hostile bodies, a schemathesis run over
 the OpenAPI schema, a real uvicorn process on a loopback port, and a bounded load test."""
-import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,10 +12,9 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from numerics import exotics, rough_heston  # noqa: E402
 from service import schemas  # noqa: E402
-from service.app import STATIC, create_app, fastapi_app  # noqa: E402
+from service.app import STATIC, create_app  # noqa: E402
 from service.routers import calibration  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 M = dict(H=0.1, kappa=0.3, theta=0.02, eta=0.3, rho=-0.7, V0=0.02)
 PARAMS = rough_heston.RoughHestonParams(**M)
 
@@ -223,38 +215,14 @@ def test_schemathesis_no_server_error_and_responses_match_the_schema(case, small
 
 # ---------------------------------------------------------------- a real uvicorn process
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "service", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    from service.local import spawn, stop
+    proc, base = spawn()
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()[-2000:])
-        else:
-            raise RuntimeError("uvicorn did not answer /health within 30 s")
         yield base, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _rss(pid):

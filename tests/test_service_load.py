@@ -6,16 +6,9 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from test_service import _load, _rss, server  # noqa: E402,F401  (the fixture)
+from test_service import load_check, server  # noqa: E402,F401  (the fixture)
 
 
 @pytest.mark.slow
 def test_load_2000_price_200_surface(server):  # noqa: F811
-    base, proc = server
-    _load(base, 64, 8)                                  # warm-up
-    before = _rss(proc.pid)
-    codes = _load(base, 2000, 200)
-    assert codes == [200] * 2200
-    grown = _rss(proc.pid) - before
-    assert grown < 30 * 2 ** 20, f"RSS grew by {grown / 2 ** 20:.1f} MiB"
-    assert proc.poll() is None
+    load_check(server, 2000, 200)

@@ -44,9 +44,13 @@ cdef struct Scheme:
 cdef void _core(const Scheme* s, const double* z, Py_ssize_t w, double* F, double* acc,
                 double* out, Py_ssize_t ldo) noexcept nogil:
     """Paths 0..w-1 of a block: normals z[plane * n * w + i * w + q]; F scratch (m * w), acc
-    scratch (2 * w); statistics to out[k * ldo + q]."""
+    scratch (4 * w); statistics to out[k * ldo + q].  The factor sums and updates run with the
+    paths innermost (contiguous, vectorisable); each path's arithmetic is in the same order as
+    a path-by-path loop."""
     cdef Py_ssize_t n = s.n, m = s.m, i, j, q, nw = s.n * w
-    cdef double rb = sqrt(1.0 - s.rho * s.rho), al, ap, mu, zz, qq, B, u, dU, dZ, dX, x, dx, bg
+    cdef double rb = sqrt(1.0 - s.rho * s.rho), al, ap, mu, zz, qq, B, u, dU, dZ, x, dx, bg, cj, ij
+    cdef double* alv = acc + 2 * w
+    cdef double* dXv = acc + 3 * w
     for q in range(m * w):
         F[q] = 0.0
     for q in range(w):
@@ -56,9 +60,13 @@ cdef void _core(const Scheme* s, const double* z, Py_ssize_t w, double* F, doubl
             out[j * ldo + q] = 0.0
     for i in range(n):
         for q in range(w):
-            al = s.G[i]
-            for j in range(m):
-                al = al + s.c[j] * F[j * w + q]
+            alv[q] = s.G[i]
+        for j in range(m):
+            cj = s.c[j]
+            for q in range(w):
+                alv[q] = alv[q] + cj * F[j * w + q]
+        for q in range(w):
+            al = alv[q]
             ap = al if al > 0.0 else 0.0
             mu = ap / s.cc
             zz = z[i * w + q]
@@ -94,9 +102,11 @@ cdef void _core(const Scheme* s, const double* z, Py_ssize_t w, double* F, doubl
                     out[5 * ldo + q] = x + bg
                 out[6 * ldo + q] += exp(x)
                 out[7 * ldo + q] += x
-            dX = -s.kappa * dU + s.eta * dZ
-            for j in range(m):
-                F[j * w + q] = (F[j * w + q] + dX) * s.inv[j]
+            dXv[q] = -s.kappa * dU + s.eta * dZ
+        for j in range(m):
+            ij = s.inv[j]
+            for q in range(w):
+                F[j * w + q] = (F[j * w + q] + dXv[q]) * ij
 
 
 def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[::1] gam, double h,
@@ -141,7 +151,7 @@ def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[
     nbk = n_blocks(Ph, CPB)
     try:
         with nogil, parallel(num_threads=nthreads if nbk > 1 else 1):
-            buf = <double*>malloc((3 * n * CPB + (m + 2) * CPB) * sizeof(double))
+            buf = <double*>malloc((3 * n * CPB + (m + 4) * CPB) * sizeof(double))
             if buf == NULL:
                 with gil:
                     raise MemoryError("exotics.simulate_stats: could not allocate the per-thread buffer")

@@ -173,7 +173,7 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
         raise ValueError(f"n_paths must be even and >= 4 with antithetic=True (two pairs for an SE), got {P}")
     beta = v.real("bg_beta", bg_beta, 0.0, 10.0)
     m = v.integer("m", m, 1, 64)
-    v.memory_budget(f"exotics.path_stats(n_paths={P})", 8 * 9 * P + 2 * 8 * (3 * n + m + 2) * _exotics.PBLOCK)
+    v.memory_budget(f"exotics.path_stats(n_paths={P})", 8 * 9 * P + 2 * 8 * (3 * n + m + 4) * _exotics.PBLOCK)
     if isinstance(params, RBergomiParams):
         return _rbergomi_stats(params, T, n, P, r - q, stride, beta, bool(antithetic), seed)
     h = T / n

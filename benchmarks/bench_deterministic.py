@@ -1,4 +1,5 @@
-"""Deterministic kernels: fractional Adams, Riccati batch, rough Heston surface, implied vol.
+"""Deterministic kernels: fractional Adams, Riccati batch, implied vol (the rough Heston
+surface: bench_rough_heston.py).
 
 Workload names start with "det:" (``python -m benchmarks --only det:``).  References run
 in the same process: the NumPy twins, QuantLib (AnalyticRoughHestonEngine, and
@@ -11,7 +12,7 @@ import math
 
 import numpy as np
 
-from benchmarks.harness import Reference, Target, Workload
+from benchmarks.harness import Reference, Workload
 from numerics import adams_ref, black_scholes as bs, fractional as fr, rough_heston as rh
 
 KAPPA, ETA, RHO = 0.3, 0.3, -0.7
@@ -42,7 +43,7 @@ adams_one = Workload(
     ours=lambda: fr.riccati_batch(_U1, 0.61, KAPPA, ETA, RHO, 1.0, 400),
     references=[Reference("numpy twin (adams_ref)",
                           lambda: adams_ref.riccati_batch(0.61, 400, 1.0, _A1, _B1, _C1))],
-    target=Target(max_s=0.3e-3),
+    target="<= 0.3 ms",
     repeat=21,
 )
 
@@ -55,71 +56,13 @@ riccati_batch = Workload(
     ours=lambda: fr.riccati_batch(_U, 0.61, KAPPA, ETA, RHO, 1.0, 400),
     references=[Reference("numpy twin (adams_ref)",
                           lambda: adams_ref.riccati_batch(0.61, 400, 1.0, _A, _B, _C))],
-    target=Target(min_ratio=3.0, reference="numpy twin"),
+    target=">= 3x numpy twin",
     repeat=7,
 )
 
-# --- 3. Rough Heston surface 256 strikes x 8 maturities -----------------------------------
-S0 = 100.0
-STRIKES = np.linspace(60.0, 140.0, 256)
-DAYS = np.array([18, 37, 91, 183, 274, 365, 548, 730])
-MATS = DAYS / 365.0
-PARAMS = rh.RoughHestonParams(H=0.1, kappa=KAPPA, theta=0.04, eta=ETA, rho=RHO, V0=0.04)
-SURF_N, SURF_TOL = 40, 1e-8
-_surface_state = {}
-
-
-def _ours_surface():
-    return rh.surface(PARAMS, STRIKES, MATS, S0=S0, n=SURF_N, cf_tol=SURF_TOL)
-
-
-def _ql_surface():
-    ql = _surface_state["ql"]
-    eng = ql.AnalyticRoughHestonEngine(ql.RoughHestonModel(_surface_state["proc"], PARAMS.H))
-    out = np.empty((len(DAYS), len(STRIKES)))
-    for i, opts in enumerate(_surface_state["options"]):
-        for o in opts:
-            o.setPricingEngine(eng)
-        out[i] = [o.NPV() for o in opts]
-    return out
-
-
-def _setup_surface():
-    if _surface_state:
-        return
-    ref = rh.surface(PARAMS, STRIKES, MATS, S0=S0, n=1600, richardson=False)
-    err = float(np.max(np.abs(_ours_surface() - ref)))
-    _surface_state["err"] = err
-    note = f"max abs price error vs n=1600 reference: {err:.2e} (S0=100)"
-    ql, _ = _quantlib()
-    if ql is not None:
-        today = ql.Date(1, 1, 2025)
-        ql.Settings.instance().evaluationDate = today
-        dc = ql.Actual365Fixed()
-        flat = ql.YieldTermStructureHandle(ql.FlatForward(today, 0.0, dc))
-        _surface_state["ql"] = ql
-        _surface_state["proc"] = ql.HestonProcess(flat, flat, ql.QuoteHandle(ql.SimpleQuote(S0)),
-                                                  PARAMS.V0, PARAMS.kappa, PARAMS.theta,
-                                                  PARAMS.eta, PARAMS.rho)
-        _surface_state["options"] = [
-            [ql.VanillaOption(ql.PlainVanillaPayoff(ql.Option.Call, float(k)),
-                              ql.EuropeanExercise(today + int(d))) for k in STRIKES] for d in DAYS]
-        qerr = float(np.max(np.abs(_ql_surface() - ref)))
-        note += f"; QuantLib (defaults: 128-point integration, 256 Adams steps) vs reference: {qerr:.2e}"
-    surface.note = note
-
-
+# --- 3. Rough Heston surface 256 strikes x 8 maturities: benchmarks/bench_rough_heston.py
+# (at stated accuracy against QuantLib reference values)
 _ql_mod, _ql_why = _quantlib()
-surface = Workload(
-    name="det: rough heston surface 256K x 8T",
-    ours=_ours_surface,
-    references=[Reference("QuantLib AnalyticRoughHestonEngine", _ql_surface if _ql_mod else None,
-                          _ql_why)],
-    target=Target(max_s=15e-3, max_error=1e-4, error=lambda: _surface_state.get("err"),
-                  error_text="max abs price error vs n=1600"),
-    setup=_setup_surface,
-    repeat=5,
-)
 
 # --- 4. Implied volatility -----------------------------------------------------------------
 _rng = np.random.default_rng(20240601)
@@ -152,7 +95,7 @@ implied_vol = Workload(
     ours=lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind),
     references=[Reference("QuantLib blackFormulaImpliedStdDev loop",
                           (lambda: _ql_iv_loop(_ALL)) if _ql_mod else None, _ql_why)],
-    target=Target(max_s=0.3e-6),        # per price
+    target="<= 0.3 us per price",
     repeat=3,
     per=N_IV,
     note="1e6 OTM prices, |log(F/K)| <= 1, T in [0.003, 10], sigma in [0.03, 1]; "
@@ -163,7 +106,7 @@ implied_vol_2t = Workload(
     name="det: implied vol 1e6 prices, 2 threads (per price)",
     ours=lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind, threads=2),
     references=[Reference("ours, 1 thread", lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind, threads=1))],
-    target=Target(max_s=0.3e-6),        # per price
+    target="<= 0.3 us per price",
     repeat=3,
     per=N_IV,
     note="threads forced: the default picks 1 thread when the load average says a core is busy",
@@ -184,11 +127,11 @@ implied_vol_sample = Workload(
     name="det: implied vol 1e4-price sample (per price)",
     ours=lambda: bs.implied_vol(_Psub, 1.0, _Ksub, _Tsub, kind=_kindsub),
     references=[Reference("py_lets_be_rational (pure Python)", _lbr_loop if _lbr else None, _lbr_why)],
-    target=Target(max_s=0.3e-6),        # per price
+    target="<= 0.3 us per price",
     repeat=3,
     per=N_LBR,
     note="a random 1e4 subset of the 1e6 prices (py_lets_be_rational is a per-call Python "
          "function, ~20 us per price); ours timed on the same subset",
 )
 
-WORKLOADS = [adams_one, riccati_batch, surface, implied_vol, implied_vol_2t, implied_vol_sample]
+WORKLOADS = [adams_one, riccati_batch, implied_vol, implied_vol_2t, implied_vol_sample]

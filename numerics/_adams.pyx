@@ -11,8 +11,9 @@
 #   aself = dt^a/Gamma(a+2)                                          corrector, j = k+1
 # Differences of powers are formed with expm1/log1p so that large lags keep
 # their relative accuracy.
+import numpy as np
 from cython.parallel cimport prange, parallel
-from libc.math cimport pow, expm1, log1p, lgamma, exp, log, sqrt
+from libc.math cimport pow, expm1, log1p, lgamma, exp, log, sqrt, fabs, fmax, INFINITY
 from libc.stdlib cimport malloc, free
 
 # restrict-qualified pointer (lets the compiler vectorise the history sums)
@@ -129,6 +130,13 @@ def weights(double alpha, Py_ssize_t n, double T, double[::1] bp, double[::1] ac
 # scheme 0: implicit corrector (the quadratic corrector equation solved exactly,
 #           root continuous with the linear case A -> 0);
 # scheme 1: PECE predictor-corrector (explicit).
+# Blow-up flag (both schemes): step k+1 is unresolved when Re(1 - aself F'(x_{k+1})) < 1/2,
+# F'(x) = 2 A x + B.  For the implicit scheme 1 - aself F'(x) is the square root of the
+# corrector quadratic's discriminant, which vanishes at the fold where the two roots meet
+# (a real solution growing to infinity: a moment explosion) and is imaginary past it; for
+# real u the rough Heston solution has Re h <= 0, so Re(1 - aself F') >= 1 + aself kappa
+# and the flag never fires.  A non-finite value also sets it.  The first flagged step is
+# stored per entry (0: none).
 # ---------------------------------------------------------------------------
 
 cdef inline void _quad_root(double A, double Br, double Bi, double rr, double ri, double w,
@@ -160,6 +168,40 @@ cdef inline void _quad_root(double A, double Br, double Bi, double rr, double ri
     xi[0] = 2.0 * (ri * er - rr * ei) / den
 
 
+cdef void _quad_roots(Py_ssize_t m, double A, double w, const double* qre, const double* qim,
+                      const double* sre, const double* sim, const double* Cre,
+                      const double* Cim, double* xre, double* xim) noexcept nogil:
+    # _quad_root for the m entries of a step, branch-free (the compiler vectorises it):
+    # rhs = s + w C, x = 2 rhs / (q + sqrt(q^2 - 4 w A rhs)), q = 1 - w B
+    cdef Py_ssize_t j
+    cdef double rr, ri, qr, qi, dr, di, mod, sr, si, er, ei, den, w4a = 4.0 * w * A
+    if A == 0.0:
+        for j in range(m):
+            rr = sre[j] + w * Cre[j]
+            ri = sim[j] + w * Cim[j]
+            den = qre[j] * qre[j] + qim[j] * qim[j]
+            xre[j] = (rr * qre[j] + ri * qim[j]) / den
+            xim[j] = (ri * qre[j] - rr * qim[j]) / den
+        return
+    for j in range(m):
+        rr = sre[j] + w * Cre[j]
+        ri = sim[j] + w * Cim[j]
+        qr = qre[j]
+        qi = qim[j]
+        dr = qr * qr - qi * qi - w4a * rr
+        di = 2.0 * qr * qi - w4a * ri
+        mod = sqrt(dr * dr + di * di)
+        sr = sqrt(0.5 * (mod + dr))
+        si = sqrt(fmax(0.5 * (mod - dr), 0.0))
+        si = -si if di < 0.0 else si
+        sr, si = (-sr, -si) if qr * sr + qi * si < 0.0 else (sr, si)
+        er = qr + sr
+        ei = qi + si
+        den = er * er + ei * ei
+        xre[j] = 2.0 * (rr * er + ri * ei) / den
+        xim[j] = 2.0 * (ri * er - rr * ei) / den
+
+
 cdef enum:
     BLK = 8   # must match the 8 accumulators of ra_block_accum
 
@@ -170,8 +212,8 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
                          const double* Cim, Py_ssize_t j0, Py_ssize_t m, Py_ssize_t stride,
                          int scheme, double* F, double* S, double* P,
                          double* hT_re, double* hT_im, double* ih_re, double* ih_im,
-                         double* iF_re, double* iF_im, double* path_re, double* path_im
-                         ) noexcept nogil:
+                         double* iF_re, double* iF_im, double* path_re, double* path_im,
+                         int* blown) noexcept nogil:
     # F: history of F(h), (n+1) rows of length L = 2m rounded up to 4: [re(m), im(m), pad].
     # S, P: BLK rows of length L, corrector and predictor sums of the steps of one block.
     # bp, ac, a0 are padded with BLK zeros past n (steps past n are computed and ignored).
@@ -182,7 +224,8 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
     cdef double* srow
     cdef double* prow
     cdef double* frow
-    cdef double* sh = <double*> malloc(4 * m * sizeof(double))
+    # sh: running sums (4m), the implicit roots of the step (2m), q = 1 - aself B (2m)
+    cdef double* sh = <double*> malloc(8 * m * sizeof(double))
     if sh == NULL or F == NULL:
         free(sh)
         return 1
@@ -195,6 +238,8 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
         sh[m + j] = 0.0
         sh[2 * m + j] = 0.5 * Cre[j0 + j]
         sh[3 * m + j] = 0.5 * Cim[j0 + j]
+        sh[6 * m + j] = 1.0 - aself * Bre[j0 + j]
+        sh[7 * m + j] = -aself * Bim[j0 + j]
         if path_re != NULL:
             path_re[j0 + j] = 0.0
             path_im[j0 + j] = 0.0
@@ -231,6 +276,9 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
                     for t in range(2 * m):
                         prow[t] += w1 * frow[t]
             frow = F + (k + 1) * L
+            if scheme == 0:
+                _quad_roots(m, A, aself, sh + 6 * m, sh + 7 * m, srow, srow + m, Cre + j0,
+                            Cim + j0, sh + 4 * m, sh + 5 * m)
             for j in range(m):
                 br = Bre[j0 + j]
                 bi = Bim[j0 + j]
@@ -244,12 +292,15 @@ cdef int _riccati_block(const double* bp, const double* ac, const double* a0, do
                     xr = srow[j] + aself * fre
                     xi = srow[m + j] + aself * fim
                 else:
-                    _quad_root(A, br, bi, srow[j] + aself * cr_, srow[m + j] + aself * ci_,
-                               aself, &xr, &xi)
+                    xr = sh[4 * m + j]
+                    xi = sh[5 * m + j]
                 pr = A * xr + br
                 pim = A * xi + bi
                 fre = pr * xr - pim * xi + cr_
                 fim = pr * xi + pim * xr + ci_
+                if blown[j0 + j] == 0 and (not (1.0 - aself * (pr + A * xr) >= 0.5)
+                                           or not (fabs(fre) + fabs(fim) < INFINITY)):
+                    blown[j0 + j] = <int> (k + 1)
                 frow[j] = fre
                 frow[m + j] = fim
                 if k + 1 < n:
@@ -283,10 +334,12 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
                   const double[::1] Cre, const double[::1] Cim, int scheme,
                   double[::1] hT_re, double[::1] hT_im, double[::1] ih_re, double[::1] ih_im,
                   double[::1] iF_re, double[::1] iF_im, double[::1] path_re=None,
-                  double[::1] path_im=None, Py_ssize_t chunk=32, int threads=0):
+                  double[::1] path_im=None, Py_ssize_t chunk=32, int threads=0,
+                  int[::1] blown=None):
     """Batch Riccati solve over len(Bre) frequencies; outputs written in place.
 
     path_re/path_im (optional): (n+1)*nu arrays receiving the whole solution.
+    blown (optional, zero on entry): first unresolved step per entry (blow-up), 0 if none.
     """
     cdef Py_ssize_t nu = Bre.shape[0]
     cdef Py_ssize_t nchunk, c, j0, m, L, i
@@ -297,8 +350,15 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
     cdef double* wts = <double*> malloc(3 * (n + BLK) * sizeof(double))
     cdef int nthreads = threads
     cdef int failed = 0
+    cdef int* bl
+    cdef int[::1] blown_own
     if wts == NULL:
         raise MemoryError()
+    if blown is None:
+        blown_own = np.zeros(nu, dtype=np.intc)
+        bl = &blown_own[0]
+    else:
+        bl = &blown[0]
     for i in range(n + BLK):
         wts[i] = bp[i] if i < n else 0.0
         wts[n + BLK + i] = ac[i] if i < n else 0.0
@@ -326,7 +386,7 @@ def riccati_batch(const double[::1] bp, const double[::1] ac, const double[::1] 
                                      &Bre[0], &Bim[0], &Cre[0], &Cim[0], j0, m, nu, scheme,
                                      work, work + (n + 1) * L, work + (n + 1) * L + BLK * L,
                                      &hT_re[0], &hT_im[0], &ih_re[0], &ih_im[0], &iF_re[0],
-                                     &iF_im[0], pre, pim)
+                                     &iF_im[0], pre, pim, bl)
         free(work)
     free(wts)
     if failed:

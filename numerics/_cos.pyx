@@ -8,65 +8,116 @@
 # The kernel returns the two sums per strike for two coefficient vectors (prices and
 # a parameter derivative); cos/sin of u_k (d - a) come from a rotation recurrence that
 # is re-synchronised every 64 terms.
-from cython.parallel cimport prange
+from cython.parallel cimport prange, parallel
 from libc.math cimport cos, sin, exp, M_PI
+from libc.stdlib cimport malloc, free
 
 
-cdef void _cos_one(const double* c1, const double* c2, Py_ssize_t N, double a, double b,
-                   double x, double* out) noexcept nogil:
-    cdef double d = x
+cdef void _cos_block(const double* c1, const double* c2, const double* iu, const double* g,
+                     const double* h, Py_ssize_t N, double a, double b, const double* x,
+                     Py_ssize_t nk, bint vega, double* out, double* work) noexcept nogil:
+    # A block of nk strikes, the terms in the outer loop and the strikes in the inner one
+    # (contiguous arrays: the compiler vectorises across strikes).  Per strike the cos/sin
+    # of u_k (d - a) advance by the rotation (cos om th, sin om th), re-synchronised every
+    # 64 terms; psi_k = sin / u_k, chi_k = e^d (cos g_k + sin h_k) - e^a g_k with
+    # g_k = 1/(1 + u_k^2), h_k = u_k g_k (the e^a g_k parts, k >= 1, summed once for all
+    # strikes).
     cdef double om = M_PI / (b - a)
-    cdef double th, ed, ea, cr, ci, rr, ri, tmp, u, chi, psi
-    cdef double s1p = 0.0, s1c = 0.0, s2p = 0.0, s2c = 0.0
-    cdef Py_ssize_t k
-    if d < a:
-        d = a
-    if d > b:
-        d = b
-    th = d - a
-    ed = exp(d)
-    ea = exp(a)
-    # k = 0 (weight 1/2 already folded into c1[0], c2[0])
-    psi = th
-    chi = ed - ea
-    s1p = c1[0] * psi
-    s1c = c1[0] * chi
-    s2p = c2[0] * psi
-    s2c = c2[0] * chi
-    rr = cos(om * th)
-    ri = sin(om * th)
-    cr = 1.0
-    ci = 0.0
+    cdef double ea = exp(a)
+    cdef double* th = work
+    cdef double* ed = work + nk
+    cdef double* rr = work + 2 * nk
+    cdef double* ri = work + 3 * nk
+    cdef double* cr = work + 4 * nk
+    cdef double* ci = work + 5 * nk
+    cdef double* s1p = work + 6 * nk
+    cdef double* s1c = work + 7 * nk
+    cdef double* s2p = work + 8 * nk
+    cdef double* s2c = work + 9 * nk
+    cdef double* q1 = work + 10 * nk
+    cdef double* q2 = work + 11 * nk
+    cdef Py_ssize_t i, k
+    cdef double d, tmp, pk, ck, sk, gk, hk, ak, c2k, sg1 = 0.0, sg2 = 0.0
+    for i in range(nk):
+        d = x[i]
+        if d < a:
+            d = a
+        if d > b:
+            d = b
+        th[i] = d - a
+        ed[i] = exp(d)
+        rr[i] = cos(om * th[i])
+        ri[i] = sin(om * th[i])
+        # k = 0 (weight 1/2 already folded into c1[0], c2[0]): psi = th, chi = e^d - e^a
+        # (e^d - e^a formed first: the two nearly cancel for a narrow range)
+        s1p[i] = c1[0] * th[i]
+        s1c[i] = c1[0] * (ed[i] - ea)
+        s2p[i] = c2[0] * th[i]
+        s2c[i] = c2[0] * (ed[i] - ea)
+        cr[i] = 1.0
+        ci[i] = 0.0
     for k in range(1, N):
         if (k & 63) == 0:
-            cr = cos(k * om * th)
-            ci = sin(k * om * th)
+            for i in range(nk):
+                cr[i] = cos(k * om * th[i])
+                ci[i] = sin(k * om * th[i])
         else:
-            tmp = cr * rr - ci * ri
-            ci = cr * ri + ci * rr
-            cr = tmp
-        u = k * om
-        psi = ci / u
-        chi = (ed * (cr + u * ci) - ea) / (1.0 + u * u)
-        s1p += c1[k] * psi
-        s1c += c1[k] * chi
-        s2p += c2[k] * psi
-        s2c += c2[k] * chi
-    out[0] = s1p
-    out[1] = s1c
-    out[2] = s2p
-    out[3] = s2c
+            for i in range(nk):
+                tmp = cr[i] * rr[i] - ci[i] * ri[i]
+                ci[i] = cr[i] * ri[i] + ci[i] * rr[i]
+                cr[i] = tmp
+        pk = c1[k] * iu[k]
+        ck = c1[k] * g[k]
+        sk = c1[k] * h[k]
+        sg1 += ck
+        for i in range(nk):
+            s1p[i] += pk * ci[i]
+            s1c[i] += ed[i] * (ck * cr[i] + sk * ci[i])
+        if vega:
+            pk = c2[k] * iu[k]
+            ck = c2[k] * g[k]
+            sk = c2[k] * h[k]
+            sg2 += ck
+            for i in range(nk):
+                s2p[i] += pk * ci[i]
+                s2c[i] += ed[i] * (ck * cr[i] + sk * ci[i])
+    for i in range(nk):
+        out[4 * i] = s1p[i]
+        out[4 * i + 1] = s1c[i] - ea * sg1
+        out[4 * i + 2] = s2p[i] if vega else 0.0
+        out[4 * i + 3] = s2c[i] - ea * sg2 if vega else 0.0
 
 
 def cos_sums(const double[::1] c1, const double[::1] c2, double a, double b,
-             const double[::1] x, double[:, ::1] out, int threads=0):
-    """out[i] = (sum c1 psi, sum c1 chi, sum c2 psi, sum c2 chi) at d = clamp(x[i], a, b)."""
-    cdef Py_ssize_t nk = x.shape[0], N = c1.shape[0], i
+             const double[::1] x, double[:, ::1] out, int threads=0, bint vega=True):
+    """out[i] = (sum c1 psi, sum c1 chi, sum c2 psi, sum c2 chi) at d = clamp(x[i], a, b)
+    (the c2 sums are 0 without ``vega``)."""
+    cdef Py_ssize_t nk = x.shape[0], N = c1.shape[0], i, k, nb, blk = 64, j0, m
+    cdef double om = M_PI / (b - a)
+    cdef double u
     # two threads only for a few ms of work (see _adams.riccati_batch)
     cdef int nt = threads if threads > 0 else (2 if nk * N >= 2_000_000 else 1)
-    with nogil:
-        for i in prange(nk, num_threads=nt, schedule="static"):
-            _cos_one(&c1[0], &c2[0], N, a, b, x[i], &out[i, 0])
+    cdef double* tabs = <double*> malloc(3 * N * sizeof(double))
+    cdef double* work
+    if tabs == NULL:
+        raise MemoryError()
+    for k in range(N):
+        u = k * om
+        tabs[k] = 1.0 / u if k > 0 else 0.0
+        tabs[N + k] = 1.0 / (1.0 + u * u)
+        tabs[2 * N + k] = u / (1.0 + u * u)
+    nb = (nk + blk - 1) // blk
+    with nogil, parallel(num_threads=nt):
+        work = <double*> malloc(12 * blk * sizeof(double))
+        for i in prange(nb, schedule="static"):
+            j0 = i * blk
+            m = nk - j0
+            if m > blk:
+                m = blk
+            _cos_block(&c1[0], &c2[0], tabs, tabs + N, tabs + 2 * N, N, a, b, &x[j0], m, vega,
+                       &out[j0, 0], work)
+        free(work)
+    free(tabs)
 
 
 def cf_coefficients(const double[::1] u, const double[::1] ih_re, const double[::1] ih_im,
@@ -104,3 +155,36 @@ def cf_coefficients(const double[::1] u, const double[::1] ih_re, const double[:
             c2[k] = (pr * iF_re[k] - pi_ * iF_im[k]) * er - (pr * iF_im[k] + pi_ * iF_re[k]) * ei
         c1[0] *= 0.5
         c2[0] *= 0.5
+
+
+def cheb_eval(const double[:, ::1] coef, const double[::1] x, double[:, ::1] out):
+    """out[s, i] = sum_k coef[s, k] T_k(x[i]) (Clenshaw, vectorised across the points)."""
+    cdef Py_ssize_t ns = coef.shape[0], M = coef.shape[1], N = x.shape[0], s, i, k
+    cdef double c
+    cdef double* b1 = <double*> malloc(3 * N * sizeof(double))
+    cdef double* b2
+    cdef double* t2
+    cdef double* tmp
+    if b1 == NULL:
+        raise MemoryError()
+    b2 = b1 + N
+    t2 = b1 + 2 * N
+    with nogil:
+        for i in range(N):
+            t2[i] = 2.0 * x[i]
+        for s in range(ns):
+            for i in range(N):
+                b1[i] = 0.0
+                b2[i] = 0.0
+            for k in range(M - 1, 0, -1):
+                c = coef[s, k]
+                # b2 <- c + t2 b1 - b2 (the new b1; the old b1 becomes b2 by swapping)
+                for i in range(N):
+                    b2[i] = c + t2[i] * b1[i] - b2[i]
+                tmp = b1
+                b1 = b2
+                b2 = tmp
+            c = coef[s, 0]
+            for i in range(N):
+                out[s, i] = c + 0.5 * t2[i] * b1[i] - b2[i]
+    free(b1 if b1 < b2 else b2)

@@ -39,10 +39,12 @@ def _quad_root(A, B, rhs, w):
     return 2.0 * rhs / (q + sq)
 
 
-def riccati_batch(alpha, n, T, A, B, C, scheme="implicit", return_path=False):
+def riccati_batch(alpha, n, T, A, B, C, scheme="implicit", return_path=False,
+                  return_blowup=False):
     """Solve h = I^alpha F(h), F(h) = A h^2 + B h + C for a vector of (B, C).
 
-    Returns (h(T), int_0^T h, int_0^T F(h)) (and the (n+1, nu) path if asked).
+    Returns (h(T), int_0^T h, int_0^T F(h)) (and the (n+1, nu) path if asked, and the
+    first unresolved step per entry, Re(1 - aself F'(x)) < 1/2 or non-finite, if asked).
     """
     bp, ac, a0, aself = weights(alpha, n, T)
     B = np.asarray(B, dtype=complex)
@@ -52,6 +54,7 @@ def riccati_batch(alpha, n, T, A, B, C, scheme="implicit", return_path=False):
     F = np.empty((n + 1, nu), dtype=complex)
     X = np.zeros((n + 1, nu), dtype=complex)
     F[0] = C
+    blown = np.zeros(nu, dtype=int)
     for k in range(n):
         corr = a0[k] * F[0] + ac[k - 1::-1][:k] @ F[1:k + 1] if k > 0 else a0[k] * F[0]
         if scheme == "pece":
@@ -61,11 +64,13 @@ def riccati_batch(alpha, n, T, A, B, C, scheme="implicit", return_path=False):
             x = _quad_root(A, B, corr + aself * C, aself)
         X[k + 1] = x
         F[k + 1] = (A * x + B) * x + C
+        with np.errstate(invalid="ignore"):
+            bad = ~(1.0 - aself * (2.0 * A * x + B).real >= 0.5) | ~np.isfinite(F[k + 1])
+        blown[(blown == 0) & bad] = k + 1
     ih = dt * (X[1:-1].sum(axis=0) + 0.5 * X[-1])
     iF = dt * (0.5 * F[0] + F[1:-1].sum(axis=0) + 0.5 * F[-1])
-    if return_path:
-        return X[-1], ih, iF, X
-    return X[-1], ih, iF
+    out = (X[-1], ih, iF) + ((X,) if return_path else ()) + ((blown,) if return_blowup else ())
+    return out
 
 
 def solve_volterra(f, x0, alpha, T, n, complex_state=False):

@@ -28,9 +28,10 @@ from numerics import _adams
 from numerics._validate import array, integer, real
 
 __all__ = ["adams_weights", "solve_fractional_ode", "solve_volterra", "riccati_batch",
-           "riccati_quadratic", "N_MAX"]
+           "riccati_quadratic", "N_MAX", "WORK_MAX"]
 
 N_MAX = 200_000
+WORK_MAX = 4e10          # history multiply-adds of one Riccati batch (about a minute, one core)
 _SCHEMES = {"implicit": 0, "pece": 1}
 
 
@@ -123,11 +124,17 @@ def solve_fractional_ode(x0, alpha, T, n, drift: Callable, complex_state=False):
     return {"t": res["t"], "h": res["x"]}
 
 
-def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False, threads=0):
+def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False, threads=0,
+                      check_finite=True):
     """Batch solve of h = I^alpha F(h), F(h) = A h^2 + B h + C, h(0) = 0, per entry of B, C.
 
     Returns a dict with complex arrays ``h_T`` (h at T), ``int_h`` (int_0^T h ds) and
     ``int_F`` (int_0^T F(h(s)) ds = I^(1-alpha) h (T)), plus ``path`` ((n+1, nu)) when asked.
+    A step that cannot resolve the solution's growth (Re(1 - w F'(h)) < 1/2, w the Adams
+    self-weight: the solution is blowing up, a moment explosion, or n is too small for it)
+    or a non-finite value raises ValueError naming the entry and the time; with
+    ``check_finite=False`` the values are returned as they are, with ``blowup`` (int array,
+    first unresolved step per entry, 0 if none) for the caller to judge.
     """
     alpha, T, n = _check_common(alpha, T, n)
     A = real("A", A)
@@ -145,22 +152,50 @@ def riccati_quadratic(A, B, C, alpha, T, n, scheme="implicit", return_path=False
         raise ValueError(f"scheme must be one of {sorted(_SCHEMES)}, got {scheme!r}")
     threads = integer("threads", threads, 0, 64)
     nu = Bre.shape[0]
+    work = 0.5 * n * (n + 1) * nu
+    if work > WORK_MAX:
+        raise ValueError(f"n={n} steps for {nu} entries need {work:.1e} history multiply-adds "
+                         f"(O(n^2) per entry), above the budget {WORK_MAX:.0e}: lower n or batch "
+                         "fewer entries")
+    res = _solve(A, Bre, Bim, Cre, Cim, alpha, T, n, _SCHEMES[scheme], return_path, threads)
+    blown = res["blowup"]
+    if check_finite and blown.any():
+        j = int(np.flatnonzero(blown)[0])
+        k = int(blown[j])
+        raise ValueError(f"Riccati solution blows up for entry {j} (B={B[j]!r}, C={C[j]!r}) at "
+                         f"step {k} of n={n} (t={k * T / n:.6g}): the solution grows faster than "
+                         "the grid resolves (a moment explosion before T, or n too small); "
+                         "shorten T or increase n")
+    if check_finite:
+        del res["blowup"]
+    return res
+
+
+def _riccati_unchecked(A, B, C, alpha, T, n, check_finite=False):
+    """``riccati_quadratic`` without validation, for callers that built finite A (float),
+    B, C (complex 1-d) themselves (numerics.rough_heston); implicit scheme, flags returned."""
+    B = np.asarray(B, dtype=complex)
+    C = np.asarray(C, dtype=complex)
+    return _solve(float(A), np.ascontiguousarray(B.real), np.ascontiguousarray(B.imag),
+                  np.ascontiguousarray(C.real), np.ascontiguousarray(C.imag), float(alpha),
+                  float(T), int(n), 0, False, 0)
+
+
+def _solve(A, Bre, Bim, Cre, Cim, alpha, T, n, scheme, return_path, threads):
+    nu = Bre.shape[0]
     bp, ac, a0, aself = _weights_cached(alpha, n, T)
     out = np.empty((3, 2, nu))
+    blown = np.zeros(nu, dtype=np.intc)
     path = [np.empty((n + 1) * nu), np.empty((n + 1) * nu)] if return_path else [None, None]
     chunk = max(1, min(16, -(-nu // 2)))
     if threads == 0:
         threads = auto_threads(nu >= 2 and nu * n * n >= 4_000_000)
-    _adams.riccati_batch(bp, ac, a0, aself, n, T, A, Bre, Bim, Cre, Cim, _SCHEMES[scheme],
+    _adams.riccati_batch(bp, ac, a0, aself, n, T, A, Bre, Bim, Cre, Cim, scheme,
                          out[0, 0], out[0, 1], out[1, 0], out[1, 1], out[2, 0], out[2, 1],
-                         path[0], path[1], chunk, threads)
+                         path[0], path[1], chunk, threads, blown)
     z = out[:, 0, :] + 1j * out[:, 1, :]
-    if not np.isfinite(z).all():
-        key, j = np.argwhere(~np.isfinite(z))[0]
-        name = ("h_T", "int_h", "int_F")[key]
-        raise ValueError(f"Riccati solution {name} is not finite for entry {j} "
-                         f"(B={B[j]!r}, C={C[j]!r}); increase n")
-    res = {"h_T": z[0], "int_h": z[1], "int_F": z[2]}
+    blown[~np.isfinite(z).all(axis=0) & (blown == 0)] = n
+    res = {"h_T": z[0], "int_h": z[1], "int_F": z[2], "blowup": blown}
     if return_path:
         res["path"] = (path[0] + 1j * path[1]).reshape(n + 1, nu)
     return res
@@ -173,7 +208,7 @@ def riccati_coefficients(u, kappa, eta, rho):
 
 
 def riccati_batch(u, alpha, kappa, eta, rho, T, n, scheme="implicit", return_path=False,
-                  threads=0):
+                  threads=0, check_finite=True):
     """Rough Heston Riccati over a vector of real frequencies u (see module docstring)."""
     u = array("u", u, ndim=1)
     kappa = real("kappa", kappa, 0.0, None)
@@ -181,4 +216,4 @@ def riccati_batch(u, alpha, kappa, eta, rho, T, n, scheme="implicit", return_pat
     rho = real("rho", rho, -1.0, 1.0)
     A, B, C = riccati_coefficients(u, kappa, eta, rho)
     return riccati_quadratic(A, B, C, alpha, T, n, scheme=scheme, return_path=return_path,
-                             threads=threads)
+                             threads=threads, check_finite=check_finite)

@@ -11,22 +11,36 @@ Characteristic function of z = log(S_T / F_T), F_T = S0 e^{(r-q)T}:
 and I^(1-alpha) h (T) = int_0^T F(u, h(s)) ds.  The Riccati equation is solved on n steps
 (grid relative to T) and, by default, also on n/2 steps: the two are combined by
 Richardson extrapolation with the scheme's leading order 1 + alpha (``richardson=True``),
-which costs 1.25 solves and gains about an order of magnitude at n ~ 100.  (At H = 1/2 this is the classical Heston
-characteristic function; ``heston_characteristic_function`` gives its closed form.)
+which costs 1.25 solves and gains about an order of magnitude at n ~ 100; ``richardson=2``
+adds n/4 steps and cancels the dt^(1+2 alpha) term too.  (At H = 1/2 this is the classical
+Heston characteristic function; ``heston_characteristic_function`` gives its closed form.)
 
-COS method (Fang-Oosterlee 2008) on [a, b] = c1 -/+ L sqrt(w), w = T max(V0, theta) + jump
-variance, L = 12 + 6 min(1, eta T^H / sqrt(max(V0, theta))) unless given; the number of terms
-N is adaptive: it grows from 64 through 96, 128, 192, 256, ... (re-using the frequencies
-already solved) until the truncation estimate 2/(b-a) max_{k >= 7N/8} |phi(u_k)| / u_k
-(price units of the strike) is below ``cf_tol``.  One
-batch Riccati solve per maturity serves all strikes.  Puts are summed, calls follow by
+COS method (Fang-Oosterlee 2008) on [a, b], chosen from Chernoff bounds on the tails of
+z: the COS sum prices the payoff's even periodic reflection about a and b, so the range
+error is at most F M(-q) e^{(1+q) a} (q >= 1) on the left and K M(p) e^{-p b} on the right,
+M(p) = E[e^{p z}] from the Riccati equation at u = -i p (exploded moments skipped); a and b
+are the least extreme points where the best bound is below ``range_tol`` (default
+``cf_tol``), else a RuntimeWarning (``L`` given: the symmetric range c1 -/+ L sqrt(w),
+w = T max(V0, theta) + jump variance, with the same check).  Frequencies: by default
+(``nodes=64``) int_h and int_F are solved at Chebyshev-Lobatto nodes in sqrt(u / U) up to
+a cut-off U found by probes, and interpolated to the COS frequencies (the node count
+doubles until the interpolation error estimate meets ``cf_tol``; the direct path takes
+over when it cannot); with ``nodes=0`` every COS frequency is solved and the number of
+terms N grows from 64 through 96, 128, 192, 256, ... until the truncation estimate
+2/(b-a) max_{k >= 7N/8} |phi(u_k)| / u_k (price units of the strike) is below ``cf_tol``.
+One batch Riccati solve per maturity serves all strikes.  Puts are summed, calls follow by
 put-call parity; strikes outside the truncation range get the limits of the truncated
-density (the intrinsic value of the in-the-money side, 0 for the other).  Greeks:
-delta = dP/dS0, vega = dP/d sqrt(V0) (spot-variance vega).
+density (the intrinsic value of the in-the-money side, 0 for the other); prices are kept
+inside the no-arbitrage bounds (a RuntimeWarning when that moves one by more than the
+error estimate).  Greeks: delta = dP/dS0, vega = dP/d sqrt(V0) (spot-variance vega).
+
+Domain of the pricer: |rho| < 1, 1e-8 <= T <= 100 years, sqrt(T max(V0, theta)) >= 1e-7
+and an O(n^2) Adams work of at most WORK_MAX per maturity (ValueError otherwise).
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import warnings
 
@@ -34,13 +48,17 @@ import numpy as np
 
 from numerics import _cos
 from numerics._validate import array, integer, real
-from numerics.fractional import riccati_quadratic
+from numerics.fractional import _riccati_unchecked, riccati_quadratic
 
-__all__ = ["RoughHestonParams", "characteristic_function", "price", "surface", "greeks",
+__all__ = ["RoughHestonParams", "characteristic_function", "log_mgf", "price", "surface", "greeks",
            "atm_skew_term_structure", "heston_characteristic_function",
            "heston_price_closed_form", "DEFAULT_N"]
 
 DEFAULT_N = 200          # Adams steps per maturity (grid relative to T)
+DEFAULT_NODES = 64       # Chebyshev nodes in frequency (0: solve every COS frequency)
+T_MIN = 1e-8             # shortest maturity priced (years, about 0.3 s; see _check_model)
+SCALE_MIN = 1e-7         # narrowest spot-variance scale sqrt(T max(V0, theta)) priced
+WORK_MAX = 2e10          # Riccati multiply-adds per maturity (about 10-30 s of one core)
 N_COS_MIN, N_COS_MAX = 64, 8192
 
 
@@ -86,18 +104,30 @@ def _jump_m(p):
     return math.exp(p.mu_J + 0.5 * p.sigma_J ** 2) - 1.0
 
 
-def _riccati(p, u, T, n, richardson=False):
-    """int_h and int_F of the Riccati solution; with ``richardson`` the solves on n and n/2
-    steps are combined to cancel the leading dt^(1+alpha) error term."""
+def _riccati(p, u, T, n, richardson=False, check=True):
+    """int_h and int_F of the Riccati solution.  ``richardson``: False (n steps), True or 1
+    (n and n/2 combined to cancel the leading dt^(1+alpha) error term), 2 (n, n/2 and n/4:
+    the dt^(1+2 alpha) term too -- the next term of the expansion of the weakly singular
+    solution h ~ t^alpha; about 3x smaller errors for H <= 0.3 at the same n, no gain near
+    H = 1/2).  With ``check=False`` an unresolved step is reported in ``blowup`` instead
+    of raising."""
     A = 0.5 * p.eta * p.eta
     B = 1j * u * p.rho * p.eta - p.kappa
     C = -0.5 * (u * u + 1j * u)
-    fine = riccati_quadratic(A, B, C, p.alpha, T, n)
-    if not richardson:
-        return fine
-    coarse = riccati_quadratic(A, B, C, p.alpha, T, n // 2)
-    w = 2.0 ** (1.0 + p.alpha)
-    return {k: (w * fine[k] - coarse[k]) / (w - 1.0) for k in ("int_h", "int_F")}
+    solve = riccati_quadratic if check else _riccati_unchecked
+    levels = [solve(A, B, C, p.alpha, T, n, check_finite=check)]
+    for m in range(int(richardson)):
+        levels.append(solve(A, B, C, p.alpha, T, n >> (m + 1), check_finite=check))
+    keys = ("int_h", "int_F")
+    vals = [{k: lv[k] for k in keys} for lv in levels]
+    for m in range(int(richardson)):
+        w = 2.0 ** (1.0 + (m + 1) * p.alpha)
+        vals = [{k: (w * fine[k] - coarse[k]) / (w - 1.0) for k in keys}
+                for fine, coarse in zip(vals[:-1], vals[1:])]
+    out = vals[0]
+    if not check:
+        out["blowup"] = np.maximum.reduce([lv["blowup"] for lv in levels])
+    return out
 
 
 def characteristic_function(params, u, T, n=DEFAULT_N):
@@ -115,54 +145,337 @@ def characteristic_function(params, u, T, n=DEFAULT_N):
     return np.exp(logphi)
 
 
-class _Slice:
-    """COS state of one maturity: truncation range and coefficient vectors."""
+# Chernoff orders for the range: p s in 0.1 * 1.25^j (s = the spot-variance scale sqrt(w)),
+# up to 160 / s; exploded moments are skipped
+_RANGE_GRID = 0.1 * 1.25 ** np.arange(34)
+RANGE_MAX_SD = 400.0     # widest range, in units of s, before the tolerance is given up
+N_MOMENTS = 48           # Adams steps (at most) for the moments of the range
 
-    def __init__(self, p, T, n, L, cf_tol, richardson=True, n_start=N_COS_MIN):
+
+def _var_scale(p, T):
+    return T * max(p.V0, p.theta) + p.lam * T * (p.mu_J ** 2 + p.sigma_J ** 2)
+
+
+def log_mgf(params, orders, T, n=DEFAULT_N):
+    """log E[exp(p z)], z = log(S_T/F_T), for real orders p (vector), by the Riccati solve.
+
+    Entries whose moment explodes before T (the Riccati solution blows up: the implicit
+    step finds no real root, or the value is not finite) are +inf.
+    """
+    p = _params(params)
+    orders = array("orders", orders, ndim=1)
+    T = real("T", T, 0.0, 100.0, lo_open=True)
+    n = integer("n", n, 4, 100_000)
+    return _log_mgf(p, orders, T, n)
+
+
+def _log_mgf(p, orders, T, n, probes=None):
+    """log E[exp(p z)] at real orders (+inf where exploded); with ``probes`` (real
+    frequencies) the same Riccati call also returns their (int_h, int_F, blowup)."""
+    A = 0.5 * p.eta * p.eta
+    B = orders * p.rho * p.eta - p.kappa + 0j
+    C = 0.5 * (orders * orders - orders) + 0j
+    if probes is not None:
+        B = np.concatenate([B, 1j * probes * p.rho * p.eta - p.kappa])
+        C = np.concatenate([C, -0.5 * (probes * probes + 1j * probes)])
+    k = orders.shape[0]
+    with np.errstate(all="ignore"):
+        r = _riccati_unchecked(A, B, C, p.alpha, T, n)
+        lm = p.kappa * p.theta * r["int_h"][:k] + p.V0 * r["int_F"][:k]
+        if p.lam:
+            lm = lm + p.lam * T * (np.exp(orders * p.mu_J + 0.5 * p.sigma_J ** 2 * orders ** 2) - 1.0) \
+                - orders * p.lam * _jump_m(p) * T
+        # a moment that explodes before T: the step loses its resolution (flagged by the
+        # kernel; past the fold the implicit root turns complex)
+        bad = (r["blowup"][:k] != 0) | ~np.isfinite(lm) \
+            | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
+    out = lm.real.copy()
+    out[bad] = np.inf
+    if probes is None:
+        return out
+    return out, (r["int_h"][k:], r["int_F"][k:], r["blowup"][k:])
+
+
+def _tail_bounds(a, b, lm_right, lm_left, pr, ql):
+    """Upper bounds on the COS range error of the left side (units of F) and right side
+    (units of K) for the range [a, b]; see ``_cos_range``."""
+    with np.errstate(all="ignore"):
+        right = float(np.min(np.exp(lm_right - pr * b), initial=np.inf))
+        wl = np.where(ql >= 1.0, 1.0 + ql, ql)
+        left = float(np.min(np.exp(lm_left + wl * a), initial=np.inf))
+    return left, right
+
+
+def _cos_range(p, T, n, tol, L=None, probes=None):
+    """COS truncation range [a, b] from Chernoff bounds on the tails of z = log(S_T/F_T).
+
+    The COS sum prices the payoff's even periodic reflection about a and b, so the range
+    error of a put (calls by parity share it) is, exactly,
+        int_{z<a} f(z) (g~ - g) + int_{z>b} f(z) (g~ - g),
+    with |g~ - g| <= F e^{2a - z} on the left and g~ - g = 0 for b < z < 2b - d on the right
+    (d = log(K/F) <= b):
+        left  <= F e^{2a} E[e^{-z}; z < a] <= F M(-q) e^{(1+q) a}   (q >= 1),
+                 or K P(z < a) <= K M(-q) e^{q a}                    (0 < q < 1),
+        right <= K P(z > b) <= K M(p) e^{-p b}                       (p > 0),
+    M(p) = E[e^{p z}] from the Riccati equation at u = -i p (exploded moments skipped).
+    a and b are the least extreme points where the best bound over the grid of orders is
+    below ``tol``; ``L`` (explicit) gives the old symmetric range c1 -/+ L sqrt(w) instead.
+    The moments are solved on min(n, N_MOMENTS) steps (a coarser grid flags explosions
+    earlier, so the range only widens).  Returns (a, b, left_bound, right_bound, met), and
+    the probe results of ``_log_mgf`` when ``probes`` are given.
+    """
+    s = math.sqrt(_var_scale(p, T))
+    pr = _RANGE_GRID / s
+    ql = np.concatenate([[1.0], _RANGE_GRID / s])
+    got = _log_mgf(p, np.concatenate([pr, -ql]), T, min(n, N_MOMENTS), probes)
+    lm, probed = (got, None) if probes is None else got
+    lm_right, lm_left = lm[:pr.size], lm[pr.size:]
+    c1 = -0.25 * T * (p.V0 + p.theta) + p.lam * T * (p.mu_J - _jump_m(p))
+    if L is not None:
+        a, b = c1 - L * s, c1 + L * s
+    else:
+        lt = math.log(tol)
+        with np.errstate(all="ignore"):
+            b = float(np.min((lm_right - lt) / pr, initial=np.inf))
+            wl = np.where(ql >= 1.0, 1.0 + ql, ql)
+            a = float(np.max((lt - lm_left) / wl, initial=-np.inf))
+        # never narrower than the bulk, never wider than RANGE_MAX_SD
+        a = min(a, c1 - 4.0 * s)
+        b = max(b, c1 + 4.0 * s)
+        a = max(a, c1 - RANGE_MAX_SD * s)
+        b = min(b, c1 + RANGE_MAX_SD * s)
+    left, right = _tail_bounds(a, b, lm_right, lm_left, pr, ql)
+    met = max(left, right) <= tol * (1.0 + 1e-9)
+    if probes is None:
+        return a, b, left, right, met
+    return a, b, left, right, met, probed
+
+
+NODES_MAX = 512        # Chebyshev nodes per maturity, at most
+_PROBES = 2.0 ** np.arange(1.0, 11.75, 0.5)   # u s of the cut-off probes
+
+
+@functools.lru_cache(maxsize=16)
+def _dct1_matrix(M):
+    j = np.arange(M + 1)
+    w = np.full(M + 1, 2.0 / M)
+    w[0] = w[-1] = 1.0 / M
+    mat = w[:, None] * np.cos(np.pi * np.outer(j, j) / M)
+    mat[:, 0] *= 0.5
+    mat[:, -1] *= 0.5
+    mat.setflags(write=False)
+    return mat
+
+
+def _cheb_fit(vals):
+    """Chebyshev coefficients from values at the M+1 Lobatto points cos(pi j / M) (DCT-I),
+    halved at both ends so that f = sum_k c_k T_k."""
+    return vals @ _dct1_matrix(vals.shape[-1] - 1)
+
+
+class _Slice:
+    """COS state of one maturity: truncation range and coefficient vectors.
+
+    ``nodes = 0``: the Riccati equation is solved at every COS frequency (terms grow until
+    the frequency truncation estimate meets ``cf_tol``).  ``nodes = M > 0``: the frequency
+    cut-off U is found from a few probes, int_h and int_F are solved at M + 1 Chebyshev
+    (Lobatto) nodes in sqrt(u / U) and interpolated to the COS frequencies; M doubles (the
+    nodes nest) until the last coefficients of log phi are below ``cf_tol``.
+    """
+
+    def __init__(self, p, T, n, L, cf_tol, richardson=True, n_start=N_COS_MIN, range_tol=None,
+                 nodes=0):
         self.T = T
-        if L is None:
-            # adaptive range: wider when the vol-of-vol (of size eta T^H over [0, T]) has
-            # fattened the tails
-            L = 12.0 + 6.0 * min(1.0, p.eta * T ** p.H / math.sqrt(max(p.V0, p.theta)))
-        var_scale = T * max(p.V0, p.theta) + p.lam * T * (p.mu_J ** 2 + p.sigma_J ** 2)
-        c1 = -0.25 * T * (p.V0 + p.theta) + p.lam * T * (p.mu_J - _jump_m(p))
-        half = L * math.sqrt(var_scale)
-        self.a, self.b = c1 - half, c1 + half
+        range_tol = cf_tol if range_tol is None else range_tol
+        probes = _PROBES / math.sqrt(_var_scale(p, T)) if nodes else None
+        got = _cos_range(p, T, n, range_tol, L, probes)
+        self.a, self.b, left, right, met = got[:5]
+        self.range_err = max(left, right)
+        if not met:
+            how = "the given L" if L is not None else f"the widest range ({RANGE_MAX_SD:g} sd)"
+            warnings.warn(f"COS range error bound {self.range_err:.1e} (left tail {left:.1e}, right "
+                          f"tail {right:.1e}) above range_tol={range_tol:.1e} at T={T!r} with "
+                          f"{how}; prices may be inaccurate", RuntimeWarning, stacklevel=4)
+        self.interp_err, self.nodes = 0.0, 0
+        got = self._interpolated(p, T, n, cf_tol, richardson, nodes, got[5]) if nodes else None
+        if got is None:
+            got = self._direct(p, T, n, cf_tol, richardson, n_start)
+        uu, ih, iF, N = got
+        phr, phi_, c1v, c2v = (np.empty(N) for _ in range(4))
+        _cos.cf_coefficients(uu, np.ascontiguousarray(ih.real), np.ascontiguousarray(ih.imag),
+                             np.ascontiguousarray(iF.real), np.ascontiguousarray(iF.imag),
+                             p.kappa * p.theta, p.V0, T, p.lam, p.mu_J, p.sigma_J, self.a,
+                             phr, phi_, c1v, c2v)
+        tail = self._tail(uu, phr, phi_)
+        if tail > cf_tol:
+            warnings.warn(f"COS truncation estimate {tail:.1e} above cf_tol={cf_tol:.1e} at T={T!r} "
+                          f"with {N} terms (at most {N_COS_MAX}); prices may be inaccurate "
+                          "(use a larger maturity or a looser cf_tol)", RuntimeWarning, stacklevel=4)
+        self.N, self.tail = N, tail
+        self.c1, self.c2 = c1v, c2v
+
+    def _tail(self, uu, phr, phi_):
+        # truncation estimate in units of the strike: the cosine coefficients of the payoff
+        # decay like 1/u_k, so the neglected sum is about 2/(b-a) sum_{k >= N} |phi_k| / u_k;
+        # judged on the last eighth of the terms
+        N = uu.shape[0]
+        k0 = N - max(1, N // 8)
+        return 2.0 / (self.b - self.a) * float(
+            np.max(np.hypot(phr[k0:], phi_[k0:]) / np.maximum(1.0, uu[k0:])))
+
+    def _direct(self, p, T, n, cf_tol, richardson, n_start):
         om = math.pi / (self.b - self.a)
         N = n_start
         parts = []
         done = 0
         while True:
             u = om * np.arange(done, N, dtype=float)
-            r = _riccati(p, u, T, n, richardson)
-            parts.append((u, r))
+            parts.append((u,) + _solve_cf(p, u, T, n, richardson, check=False))
             done = N
-            uu = np.concatenate([q[0] for q in parts])
-            ih = np.concatenate([q[1]["int_h"] for q in parts])
-            iF = np.concatenate([q[1]["int_F"] for q in parts])
-            phr, phi_, c1v, c2v = (np.empty(N) for _ in range(4))
-            _cos.cf_coefficients(uu, np.ascontiguousarray(ih.real), np.ascontiguousarray(ih.imag),
-                                 np.ascontiguousarray(iF.real), np.ascontiguousarray(iF.imag),
-                                 p.kappa * p.theta, p.V0, T, p.lam, p.mu_J, p.sigma_J, self.a,
-                                 phr, phi_, c1v, c2v)
-            # truncation estimate in units of the strike: the cosine coefficients of the
-            # payoff decay like 1/u_k, so the neglected sum is about
-            # 2/(b-a) sum_{k >= N} |phi_k| / u_k; judged on the last half of the terms
+            uu, ih, iF, blown = (np.concatenate([q[i] for q in parts]) for i in range(4))
+            lp = p.kappa * p.theta * ih.real + p.V0 * iF.real + _jump_re(p, uu, T)
+            crit = 2.0 / (self.b - self.a) * np.exp(lp) / np.maximum(1.0, uu)
+            bad = np.flatnonzero(blown)
+            if bad.size:
+                # frequencies the grid does not resolve: harmless only when the terms below
+                # them already meet the truncation criterion (|phi| decreases with u)
+                kf = int(bad[0])
+                k0 = kf - max(1, kf // 8)
+                if kf < N_COS_MIN or float(np.max(crit[k0:kf])) > cf_tol:
+                    _raise_unresolved(p, uu, T, REFINE_MAX * n, blown)
+                return uu[:kf], ih[:kf], iF[:kf], kf
             k0 = N - max(1, N // 8)
-            tail = 2.0 / (self.b - self.a) * float(
-                np.max(np.hypot(phr[k0:], phi_[k0:]) / np.maximum(1.0, uu[k0:])))
-            if tail <= cf_tol or N >= N_COS_MAX:
+            nxt = N * 3 // 2 if N & (N - 1) == 0 else N * 4 // 3      # 64, 96, 128, 192, 256, ...
+            # (the work bound stops the growth; the truncation warning then tells)
+            if float(np.max(crit[k0:])) <= cf_tol or N >= N_COS_MAX \
+                    or 0.8 * n * n * nxt > WORK_MAX:
+                return uu, ih, iF, N
+            N = nxt
+
+    def _interpolated(self, p, T, n, cf_tol, richardson, nodes, probed):
+        width = self.b - self.a
+        s = math.sqrt(_var_scale(p, T))
+        # frequency cut-off: the first probe (solved with the moments, on their grid) where
+        # 2/(b-a) |phi(u)| / u <= cf_tol bounds the interpolation domain [0, 1.25 u]; the
+        # number of terms is then read off the interpolant
+        up = _PROBES / s
+        ih, iF, blown = probed
+        crit = np.log(2.0 / width) + p.kappa * p.theta * ih.real + p.V0 * iF.real \
+            + _jump_re(p, up, T) - np.log(np.maximum(1.0, up)) - math.log(cf_tol)
+        below = np.flatnonzero((crit <= 0.0) & (blown == 0))
+        j = int(below[0]) if below.size else up.shape[0] - 1
+        if blown[:j + 1].any():       # unresolved below the cut-off: the direct path
+            return None
+        NU = int(min(N_COS_MAX, max(N_COS_MIN, math.ceil(1.25 * up[j] * width / math.pi) + 1)))
+        U = (NU - 1) * math.pi / width
+        # Chebyshev nodes in x = 2 sqrt(u / U) - 1 (log phi is smooth in sqrt(u)); nested.
+        # All nodes share one grid (an interpolant of values from different grids is not
+        # smooth): unresolved nodes, or M reaching NU / 4, hand over to the direct path.
+        uu = np.arange(NU, dtype=float) * (math.pi / width)
+        xu = 2.0 * np.sqrt(uu / U) - 1.0
+        kt = p.kappa * p.theta
+        M = nodes
+        x = np.cos(np.pi * np.arange(M + 1) / M)
+        ih, iF, blown = _solve_cf(p, U * (0.5 * (1.0 + x)) ** 2, T, n, richardson, check=False,
+                                  refine=False)
+        while True:
+            if blown.any():
+                return None
+            lpv = kt * ih + p.V0 * iF
+            coef = _cheb_fit(np.stack([ih.real, ih.imag, iF.real, iF.imag, lpv.real, lpv.imag]))
+            # terms: up to the last frequency whose criterion fails, then 1/8 more (the tail
+            # estimate looks at the last eighth); only Re log phi is needed for that
+            lre = np.empty((1, NU))
+            _cos.cheb_eval(np.ascontiguousarray(coef[4:5]), xu, lre)
+            lp = lre[0] + _jump_re(p, uu, T)
+            big = np.flatnonzero(lp + np.log(2.0 / width) - np.log(np.maximum(1.0, uu))
+                                 > math.log(cf_tol))
+            N = min(N_COS_MIN, NU) if big.size == 0 else \
+                int(min(NU, max(N_COS_MIN, (big[-1] + 2) * 8 // 7 + 1)))
+            # interpolation error, in price units of the strike: the interpolants on the
+            # nested M/2 and M/4 subsets of the nodes against this one at the N frequencies,
+            # weighted by |phi_k| and the payoff coefficients' bound min(2, 4/((b-a) u_k)),
+            # measure e(M/2) and e(M/4); the error of this level is taken as
+            # e(M/2)^2 / e(M/4) (Chebyshev convergence is at least geometric: measured
+            # 10-100x above the true error), or e(M/2) itself when the rate is not clear
+            allc = np.zeros((10, M + 1))
+            allc[:6] = coef
+            allc[6:8, :M // 2 + 1] = _cheb_fit(np.stack([lpv.real[::2], lpv.imag[::2]]))
+            allc[8:10, :M // 4 + 1] = _cheb_fit(np.stack([lpv.real[::4], lpv.imag[::4]]))
+            ev = np.empty((10, N))
+            _cos.cheb_eval(allc, xu[:N], ev)
+            wgt = np.exp(lp[:N]) * np.minimum(2.0, 4.0 / np.maximum(1e-300, width * uu[:N]))
+            e_half = float(np.sum(wgt * np.hypot(ev[4] - ev[6], ev[5] - ev[7])))
+            e_quarter = float(np.sum(wgt * np.hypot(ev[6] - ev[8], ev[7] - ev[9])))
+            est = e_half * e_half / e_quarter if 0.0 < e_half < 0.1 * e_quarter else e_half
+            if est <= cf_tol:
                 break
-            N = N * 3 // 2 if N & (N - 1) == 0 else N * 4 // 3      # 64, 96, 128, 192, 256, ...
-        if tail > cf_tol:
-            warnings.warn(f"COS truncation estimate {tail:.1e} above cf_tol={cf_tol:.1e} at T={T!r} "
-                          f"with the maximum of {N_COS_MAX} terms; prices may be inaccurate "
-                          "(raise L or use a larger maturity)", RuntimeWarning, stacklevel=4)
-        self.N, self.tail = N, tail
-        self.c1, self.c2 = c1v, c2v
+            if 2 * M > min(NODES_MAX, NU // 4):
+                return None
+            # the 2M Lobatto points: the old ones at even indices, new ones at odd
+            x2 = np.cos(np.pi * np.arange(1, 2 * M, 2) / (2 * M))
+            ih2, iF2, bl2 = _solve_cf(p, U * (0.5 * (1.0 + x2)) ** 2, T, n, richardson,
+                                      check=False, refine=False)
+            ih, iF, blown = _interleave(ih, ih2), _interleave(iF, iF2), _interleave(blown, bl2)
+            M *= 2
+        self.interp_err, self.nodes = est, M
+        return uu[:N], ev[0] + 1j * ev[1], ev[2] + 1j * ev[3], N
 
 
-def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol):
+def _interleave(even, odd):
+    out = np.empty(even.shape[0] + odd.shape[0], dtype=even.dtype)
+    out[0::2] = even
+    out[1::2] = odd
+    return out
+
+
+def _jump_re(p, u, T):
+    """Real part of the jump term of log phi (0 without jumps)."""
+    if not p.lam:
+        return 0.0
+    return p.lam * T * (np.exp(-0.5 * p.sigma_J ** 2 * u * u) * np.cos(u * p.mu_J) - 1.0)
+
+
+REFINE_MAX = 8          # unresolved frequencies are re-solved on up to 8 n steps
+
+
+def _solve_cf(p, u, T, n, richardson, check=True, refine=True):
+    """(int_h, int_F[, blowup]) at real frequencies u.
+
+    A frequency whose solution the grid does not resolve (the kernel's blow-up flag; for
+    real u it means the first steps overshoot, at high u with |rho| near 1 or alpha near 1)
+    is re-solved on 2n, 4n, ... up to REFINE_MAX n steps (``refine``); one still unresolved
+    is a clear error, or (``check=False``) reported in the returned flags."""
+    r = _riccati(p, u, T, n, richardson, check=False)
+    ih, iF, blown = r["int_h"], r["int_F"], r["blowup"]
+    m = 2
+    while refine and blown.any() and m <= REFINE_MAX:
+        idx = np.flatnonzero(blown)
+        rr = _riccati(p, u[idx], T, m * n, richardson, check=False)
+        ih[idx], iF[idx], blown[idx] = rr["int_h"], rr["int_F"], rr["blowup"]
+        m *= 2
+    if not check:
+        return ih, iF, blown
+    _raise_unresolved(p, u, T, REFINE_MAX * n if refine else n, blown)
+    return ih, iF
+
+
+def _raise_unresolved(p, u, T, n, blown):
+    bad = blown != 0
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"the Riccati solution at frequency u={u[j]:.6g} (T={T!r}) is not resolved "
+                         f"by n={n} steps (step {int(blown[j])}); increase n")
+
+
+def _levels(richardson):
+    return 2 if (richardson == 2 and not isinstance(richardson, (bool, np.bool_))) else int(bool(richardson))
+
+
+def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol, range_tol=None, nodes=0, richardson=True):
+    if not (isinstance(richardson, (bool, np.bool_)) or (isinstance(richardson, int) and richardson == 2)):
+        raise ValueError(f"richardson must be False, True (two levels) or 2 (three levels), "
+                         f"got {richardson!r}")
     strikes = array("strikes", strikes, ndim=1, lo=0.0, lo_open=True)
     S0 = real("S0", S0, 0.0, None, lo_open=True)
     r = real("r", r, -1.0, 1.0)
@@ -170,15 +483,20 @@ def _check_pricing(strikes, T, S0, r, q, n, L, cf_tol):
     n = integer("n", n, 8, 100_000)
     L = None if L is None else real("L", L, 4.0, 64.0)
     cf_tol = real("cf_tol", cf_tol, 1e-16, 1e-3)
-    return strikes, S0, r, q, n, L, cf_tol
+    range_tol = None if range_tol is None else real("range_tol", range_tol, 1e-16, 1e-3)
+    nodes = integer("nodes", nodes, 0, NODES_MAX)
+    if nodes and (nodes < 16 or nodes & (nodes - 1)):
+        raise ValueError(f"nodes must be 0 (no interpolation) or a power of two in [16, {NODES_MAX}], "
+                         f"got {nodes}")
+    return strikes, S0, r, q, n, L, cf_tol, range_tol, nodes
 
 
-def _price_slice(p, sl, strikes, S0, r, q):
+def _price_slice(p, sl, strikes, S0, r, q, vega=True):
     T = sl.T
     F = S0 * math.exp((r - q) * T)
     x = np.log(strikes / F)
     out = np.empty((strikes.shape[0], 4))
-    _cos.cos_sums(sl.c1, sl.c2, sl.a, sl.b, x, out)
+    _cos.cos_sums(sl.c1, sl.c2, sl.a, sl.b, x, out, 0, bool(vega))
     scale = 2.0 / (sl.b - sl.a)
     disc = math.exp(-r * T)
     put = disc * scale * (strikes * out[:, 0] - F * out[:, 1])
@@ -194,51 +512,110 @@ def _price_slice(p, sl, strikes, S0, r, q):
         call[lo], put[lo] = disc * (F - strikes[lo]), 0.0
         dcall[lo], dput[lo] = math.exp(-q * T), 0.0
         vega[hi | lo] = 0.0
+    _enforce_bounds(sl, call, put, strikes, S0, F, disc, math.exp(-q * T))
     return call, put, dcall, dput, vega
 
 
+def _enforce_bounds(sl, call, put, strikes, S0, F, disc, dq):
+    """No-arbitrage bounds max(0, e^{-qT} S0 - e^{-rT} K) <= call <= e^{-qT} S0 (puts alike).
+
+    A violation within the slice's own error estimate (truncation, range, interpolation,
+    rounding) is clipped; a larger one is clipped with a RuntimeWarning naming its size."""
+    scale = disc * np.maximum(F, strikes)
+    slack = scale * (10.0 * (sl.tail + sl.range_err + sl.interp_err) + 1e-12)
+    clo = np.maximum(0.0, dq * S0 - disc * strikes)
+    plo = np.maximum(0.0, disc * strikes - dq * S0)
+    viol = np.maximum.reduce([clo - call, call - dq * S0, plo - put, put - disc * strikes])
+    if np.any(viol > slack):
+        i = int(np.argmax(viol - slack))
+        warnings.warn(f"rough Heston price outside its no-arbitrage bounds by {viol[i]:.2e} at "
+                      f"K={strikes[i]!r}, T={sl.T!r} (error estimate {slack[i]:.1e}); clipped to the "
+                      "bound: the prices at this T are unreliable (increase n, tighten cf_tol)",
+                      RuntimeWarning, stacklevel=4)
+    np.clip(call, clo, dq * S0, out=call)
+    np.clip(put, plo, disc * strikes, out=put)
+
+
+def _check_model(p, T, n):
+    """The pricer's domain: |rho| < 1, T >= T_MIN, a spot-variance scale >= SCALE_MIN and a
+    bounded amount of work (ValueError naming the parameter otherwise)."""
+    if abs(p.rho) == 1.0:
+        raise ValueError(f"rho must be in (-1, 1) for COS pricing, got {p.rho!r}: at |rho| = 1 the "
+                         "characteristic function decays only like exp(-c sqrt(u)) and the Riccati "
+                         "steps cannot resolve the frequencies it needs")
+    if T < T_MIN:
+        raise ValueError(f"T must be in [{T_MIN!r}, 100.0] years for COS pricing, got {T!r}: below, "
+                         "the distribution of log(S_T/F_T) is narrower than the sums resolve")
+    sc = math.sqrt(_var_scale(p, T))
+    if sc < SCALE_MIN:
+        raise ValueError(f"sqrt(T max(V0, theta)) = {sc:.3g} at T={T!r} is below {SCALE_MIN!r}: the "
+                         "time value is below the rounding of the COS sums; use a larger T or V0")
+    work = 0.625 * n * n * (N_COS_MIN + 2 * _RANGE_GRID.size)
+    if work > WORK_MAX:
+        nmax = int(math.sqrt(WORK_MAX / (0.625 * (N_COS_MIN + 2 * _RANGE_GRID.size))))
+        raise ValueError(f"n must be at most {nmax} for pricing, got {n}: the Adams solve costs "
+                         f"O(n^2) per frequency ({work:.1e} multiply-adds per maturity at least, "
+                         f"budget {WORK_MAX:.0e})")
+
+
 def greeks(params, strikes, T, S0=1.0, r=0.0, q=0.0, n=DEFAULT_N, L=None, cf_tol=1e-12,
-           richardson=True):
-    """Dict with call, put, call_delta, put_delta, vega (= dPrice/d sqrt(V0)) and COS info."""
+           richardson=True, range_tol=None, nodes=DEFAULT_NODES):
+    """Dict with call, put, call_delta, put_delta, vega (= dPrice/d sqrt(V0)) and COS info.
+
+    COS info: ``n_cos`` (terms), ``cf_tail`` (frequency truncation estimate), ``a``, ``b``
+    (range of log(S_T/F_T)), ``range_err`` (bound on the range error, in units of the
+    forward or strike; ``range_tol`` defaults to ``cf_tol``).
+    """
+    return _greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson, range_tol, nodes, True)
+
+
+def _greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson, range_tol, nodes, want_vega):
     p = _params(params)
     T = real("T", T, 0.0, 100.0, lo_open=True)
-    strikes, S0, r, q, n, L, cf_tol = _check_pricing(strikes, T, S0, r, q, n, L, cf_tol)
-    sl = _Slice(p, T, n, L, cf_tol, bool(richardson))
-    call, put, dc, dp, vega = _price_slice(p, sl, strikes, S0, r, q)
+    strikes, S0, r, q, n, L, cf_tol, range_tol, nodes = _check_pricing(
+        strikes, T, S0, r, q, n, L, cf_tol, range_tol, nodes, richardson)
+    _check_model(p, T, n)
+    sl = _Slice(p, T, n, L, cf_tol, _levels(richardson), range_tol=range_tol, nodes=nodes)
+    call, put, dc, dp, vega = _price_slice(p, sl, strikes, S0, r, q, want_vega)
     return dict(call=call, put=put, call_delta=dc, put_delta=dp, vega=vega, n_cos=sl.N,
-                cf_tail=sl.tail, a=sl.a, b=sl.b)
+                cf_tail=sl.tail, a=sl.a, b=sl.b, range_err=sl.range_err, nodes=sl.nodes,
+                interp_err=sl.interp_err)
 
 
 def price(params, strikes, T, S0=1.0, r=0.0, q=0.0, kind="call", n=DEFAULT_N, L=None,
-          cf_tol=1e-12, richardson=True):
+          cf_tol=1e-12, richardson=True, range_tol=None, nodes=DEFAULT_NODES):
     """European call or put prices at one maturity for a vector of strikes."""
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
-    return greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson)[kind]
+    return _greeks(params, strikes, T, S0, r, q, n, L, cf_tol, richardson, range_tol, nodes,
+                   False)[kind]
 
 
 def surface(params, strikes, maturities, S0=1.0, r=0.0, q=0.0, kind="call", n=DEFAULT_N,
-            L=None, cf_tol=1e-12, richardson=True):
+            L=None, cf_tol=1e-12, richardson=True, range_tol=None, nodes=DEFAULT_NODES):
     """Prices on strikes x maturities: array of shape (len(maturities), len(strikes))."""
     p = _params(params)
     if kind not in ("call", "put"):
         raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
     maturities = array("maturities", maturities, ndim=1, lo=0.0, hi=100.0, lo_open=True)
-    strikes, S0, r, q, n, L, cf_tol = _check_pricing(strikes, 1.0, S0, r, q, n, L, cf_tol)
+    strikes, S0, r, q, n, L, cf_tol, range_tol, nodes = _check_pricing(
+        strikes, 1.0, S0, r, q, n, L, cf_tol, range_tol, nodes, richardson)
     out = np.empty((maturities.shape[0], strikes.shape[0]))
     n_start = N_COS_MIN
+    for T in maturities:
+        _check_model(p, float(T), n)
     for i, T in enumerate(maturities):
         # start the adaptive term count from the neighbouring maturity's (it still grows
         # if this one needs more)
-        sl = _Slice(p, float(T), n, L, cf_tol, bool(richardson), n_start)
+        sl = _Slice(p, float(T), n, L, cf_tol, _levels(richardson), n_start, range_tol, nodes)
         n_start = max(N_COS_MIN, sl.N * 2 // 3 if sl.N & (sl.N - 1) else sl.N * 3 // 4)
-        call, put, *_ = _price_slice(p, sl, strikes, S0, r, q)
+        call, put, *_ = _price_slice(p, sl, strikes, S0, r, q, vega=False)
         out[i] = call if kind == "call" else put
     return out
 
 
 def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, points=9,
-                            L=None, cf_tol=1e-14, richardson=True):
+                            L=None, cf_tol=1e-14, richardson=True, range_tol=1e-12):
     """ATM implied-volatility skew d sigma_BS / d k at k = log(K/F) = 0, per maturity.
 
     For each T the smile is priced by COS at ``points`` log-moneyness values spread over
@@ -259,8 +636,9 @@ def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, po
         T = float(T)
         k = np.linspace(-1.0, 1.0, points) * half_width * math.sqrt(p.V0 * T)
         K = np.exp(k)
-        sl = _Slice(p, T, n, L, cf_tol, bool(richardson))
-        call, put, *_ = _price_slice(p, sl, K, 1.0, 0.0, 0.0)
+        _check_model(p, T, n)
+        sl = _Slice(p, T, n, L, cf_tol, _levels(richardson), range_tol=range_tol)
+        call, put, *_ = _price_slice(p, sl, K, 1.0, 0.0, 0.0, vega=False)
         otm = np.where(k >= 0.0, call, put)
         iv = implied_vol(otm, 1.0, K, T, kind=np.where(k >= 0.0, "call", "put"))
         fit = smile_skew_curvature(k, iv)
@@ -276,35 +654,94 @@ def atm_skew_term_structure(params, maturities, n=DEFAULT_N, half_width=0.25, po
 # Classical Heston (H = 1/2) closed form, for validation
 # ---------------------------------------------------------------------------
 
+HESTON_T_MIN = 1e-4      # shortest maturity of the Gil-Pelaez closed form (years)
+
+
+def _heston_args(T, kappa, theta, eta, rho, V0, t_min=0.0):
+    T = real("T", T, t_min, 100.0, lo_open=t_min == 0.0)
+    kappa = real("kappa", kappa, 0.0, None)
+    theta = real("theta", theta, 0.0, None)
+    eta = real("eta", eta, 0.0, None)
+    rho = real("rho", rho, -1.0, 1.0)
+    V0 = real("V0", V0, 0.0, None)
+    return T, kappa, theta, eta, rho, V0
+
+
 def heston_characteristic_function(u, T, kappa, theta, eta, rho, V0):
-    """Closed-form Heston characteristic function of log(S_T/F_T) (Albrecher et al. form)."""
-    u = np.asarray(u, dtype=complex)
+    """Closed-form Heston characteristic function of log(S_T/F_T) (Albrecher et al. form).
+
+    ``u`` real or complex (vector), T in years (0, 100]; eta = 0 is the deterministic
+    variance limit exp(-w (u^2 + i u) / 2), w = theta T + (V0 - theta)(1 - e^{-kappa T})/kappa.
+    """
+    T, kappa, theta, eta, rho, V0 = _heston_args(T, kappa, theta, eta, rho, V0)
+    try:
+        u = np.asarray(u, dtype=complex)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"u must be numbers (real or complex): {exc}") from None
+    if not np.all(np.isfinite(u)):
+        raise ValueError(f"u must be finite, got {u.ravel()[~np.isfinite(u.ravel())][0]!r}")
+    if eta == 0.0:
+        w = theta * T + (V0 - theta) * (-math.expm1(-kappa * T) / kappa if kappa else T)
+        return np.exp(-0.5 * w * (u * u + 1j * u))
     beta = kappa - 1j * rho * eta * u
     d = np.sqrt(beta * beta + eta * eta * (u * u + 1j * u))
     g = (beta - d) / (beta + d)
     e = np.exp(-d * T)
-    C = kappa * theta / eta ** 2 * ((beta - d) * T - 2.0 * np.log((1.0 - g * e) / (1.0 - g)))
-    D = (beta - d) / eta ** 2 * (1.0 - e) / (1.0 - g * e)
-    return np.exp(C + D * V0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = kappa * theta / eta ** 2 * ((beta - d) * T - 2.0 * np.log((1.0 - g * e) / (1.0 - g)))
+        D = (beta - d) / eta ** 2 * (1.0 - e) / (1.0 - g * e)
+        out = np.exp(C + D * V0)
+    if not np.all(np.isfinite(out)):
+        j = int(np.flatnonzero(~np.isfinite(out.ravel()))[0])
+        raise ValueError(f"heston_characteristic_function is not finite at u={u.ravel()[j]!r} "
+                         f"(T={T!r}): outside the strip where the moment exists")
+    return out
 
 
 def heston_price_closed_form(strikes, T, S0, r, q, kappa, theta, eta, rho, V0, kind="call"):
-    """Heston European prices by the Gil-Pelaez inversion of the closed-form CF (adaptive quad)."""
-    from scipy.integrate import quad
+    """Heston European prices by the Gil-Pelaez inversion of the closed-form CF (adaptive quad).
 
+    Validation helper: T in [1e-4, 100] years; a price outside the no-arbitrage bounds
+    (the quadrature failed) is a ValueError, not a number.
+    """
+    import warnings as _w
+    from scipy.integrate import IntegrationWarning, quad  # noqa: F401 (caught below)
+
+    if kind not in ("call", "put"):
+        raise ValueError(f"kind must be 'call' or 'put', got {kind!r}")
     strikes = array("strikes", strikes, ndim=1, lo=0.0, lo_open=True)
+    T, kappa, theta, eta, rho, V0 = _heston_args(T, kappa, theta, eta, rho, V0, HESTON_T_MIN)
+    S0 = real("S0", S0, 0.0, None, lo_open=True)
+    r = real("r", r, -1.0, 1.0)
+    q = real("q", q, -1.0, 1.0)
     F = S0 * math.exp((r - q) * T)
+    disc = math.exp(-r * T)
     out = np.empty(strikes.shape[0])
     for i, K in enumerate(strikes):
         k = math.log(K / F)
+        why = "the quadrature returned no finite value"
 
         def integrand(u, j):
             uu = u - 1j if j == 1 else u + 0j
             val = heston_characteristic_function(np.array([uu]), T, kappa, theta, eta, rho, V0)[0]
             return (np.exp(-1j * u * k) * val / (1j * u)).real
 
-        P1 = 0.5 + quad(integrand, 0.0, np.inf, args=(1,), limit=500, epsabs=1e-14, epsrel=1e-12)[0] / math.pi
-        P2 = 0.5 + quad(integrand, 0.0, np.inf, args=(2,), limit=500, epsabs=1e-14, epsrel=1e-12)[0] / math.pi
-        call = math.exp(-r * T) * (F * P1 - K * P2)
-        out[i] = call if kind == "call" else call - math.exp(-r * T) * (F - K)
+        with _w.catch_warnings(record=True) as caught:
+            # quad's warnings (roundoff, slow convergence) are judged by the bounds below
+            _w.simplefilter("always", IntegrationWarning)
+            P1 = 0.5 + quad(integrand, 0.0, np.inf, args=(1,), limit=500, epsabs=1e-14,
+                            epsrel=1e-12)[0] / math.pi
+            P2 = 0.5 + quad(integrand, 0.0, np.inf, args=(2,), limit=500, epsabs=1e-14,
+                            epsrel=1e-12)[0] / math.pi
+        if caught:
+            why = str(caught[0].message).splitlines()[0]
+        call = disc * (F * P1 - K * P2)
+        lo, hi = max(0.0, disc * (F - K)), disc * F
+        slack = 1e-9 * disc * max(F, K)
+        if not (lo - slack <= call <= hi + slack):
+            detail = f"got {call!r}, bounds [{lo!r}, {hi!r}]; {why}"
+            raise ValueError(f"heston_price_closed_form: the Gil-Pelaez integral failed at K={K!r}, "
+                             f"T={T!r} ({detail})")
+        call = min(max(call, lo), hi)
+        out[i] = call if kind == "call" else call - disc * (F - K)
     return out

@@ -1,6 +1,6 @@
 """Plain NumPy twin of the rough Heston COS pricer (``numerics._cos`` + ``numerics._adams``).
 
-Same truncation range, same Adams scheme (``numerics.adams_ref``), same cosine
+Same truncation range (Chernoff tail bounds from the Riccati moments), same Adams scheme (``numerics.adams_ref``), same cosine
 coefficients; the sums use direct cos/sin instead of the kernel's rotation recurrence.
 The number of COS terms is passed explicitly (the public pricer chooses it adaptively).
 """
@@ -13,14 +13,44 @@ import numpy as np
 from numerics import adams_ref
 
 
-def cos_range(p, T, L=None):
-    if L is None:
-        L = 12.0 + 6.0 * min(1.0, p.eta * T ** p.H / math.sqrt(max(p.V0, p.theta)))
+GRID = 0.1 * 1.25 ** np.arange(34)      # Chernoff orders times s (as numerics.rough_heston)
+MAX_SD = 400.0
+
+
+def log_mgf(p, orders, T, n):
+    """log E[exp(p z)] for real orders; +inf where the moment exploded (complex root)."""
+    orders = np.asarray(orders, float)
+    with np.errstate(all="ignore"):
+        hT, ih, iF, blown = adams_ref.riccati_batch(p.H + 0.5, n, T, 0.5 * p.eta ** 2,
+                                                    orders * p.rho * p.eta - p.kappa + 0j,
+                                                    0.5 * (orders * orders - orders) + 0j,
+                                                    return_blowup=True)
+        lm = p.kappa * p.theta * ih + p.V0 * iF
+        if p.lam:
+            m = math.exp(p.mu_J + 0.5 * p.sigma_J ** 2) - 1.0
+            lm = lm + p.lam * T * (np.exp(orders * p.mu_J + 0.5 * p.sigma_J ** 2 * orders ** 2) - 1.0) \
+                - orders * p.lam * m * T
+        bad = (blown != 0) | ~np.isfinite(lm) | (np.abs(lm.imag) > 1e-9 * np.maximum(1.0, np.abs(lm.real)))
+    return np.where(bad, np.inf, lm.real)
+
+
+def cos_range(p, T, L=None, n=200, tol=1e-12):
+    """[a, b]: Chernoff bounds on the left (weighted by e^{2a - z}) and right tails below tol."""
     m = math.exp(p.mu_J + 0.5 * p.sigma_J ** 2) - 1.0
-    var_scale = T * max(p.V0, p.theta) + p.lam * T * (p.mu_J ** 2 + p.sigma_J ** 2)
+    s = math.sqrt(T * max(p.V0, p.theta) + p.lam * T * (p.mu_J ** 2 + p.sigma_J ** 2))
     c1 = -0.25 * T * (p.V0 + p.theta) + p.lam * T * (p.mu_J - m)
-    half = L * math.sqrt(var_scale)
-    return c1 - half, c1 + half
+    if L is not None:
+        return c1 - L * s, c1 + L * s
+    pr = GRID / s
+    ql = np.concatenate([[1.0], GRID / s])
+    lt = math.log(tol)
+    nm = min(n, 48)                    # the moments' grid (numerics.rough_heston.N_MOMENTS)
+    with np.errstate(all="ignore"):
+        b = np.min((log_mgf(p, pr, T, nm) - lt) / pr)
+        a = np.max((lt - log_mgf(p, -ql, T, nm)) / np.where(ql >= 1.0, 1.0 + ql, ql))
+    a = max(min(a, c1 - 4.0 * s), c1 - MAX_SD * s)
+    b = min(max(b, c1 + 4.0 * s), c1 + MAX_SD * s)
+    return float(a), float(b)
 
 
 def char_fn(p, u, T, n):
@@ -36,10 +66,10 @@ def char_fn(p, u, T, n):
     return np.exp(logphi), iF
 
 
-def _cos_terms(p, strikes, T, N, S0, r, q, n, L):
+def _cos_terms(p, strikes, T, N, S0, r, q, n, L, tol=1e-12):
     """Shared COS set-up: range, frequencies, weighted CF coefficients, and the put
     payoff's cosine integrals psi, chi over [a, log(K/F)]."""
-    a, b = cos_range(p, T, L)
+    a, b = cos_range(p, T, L, n, tol)
     u = np.arange(N) * math.pi / (b - a)
     phi, _ = char_fn(p, u, T, n)
     c = (phi * np.exp(-1j * u * a)).real

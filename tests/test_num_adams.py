@@ -185,3 +185,35 @@ def test_simd_and_baseline_history_sums_agree():
         _adams._simd_path(before)
     for key in base:
         np.testing.assert_allclose(fast[key], base[key], rtol=1e-12, atol=1e-12 * np.abs(base[key]).max())
+
+
+@pytest.mark.parametrize("scheme", ["implicit", "pece"])
+def test_moment_explosion_is_an_error_in_both_schemes(scheme):
+    # u = -i p: the moment E[S^p] of rough Heston (eta = 0.9, rho = -0.65) explodes before
+    # T = 5 for p = 5; the implicit scheme used to return a finite complex value there
+    p_ord = np.array([2.0, 5.0])
+    A, B, C = 0.5 * 0.81, p_ord * -0.65 * 0.9 - 0.3 + 0j, 0.5 * (p_ord ** 2 - p_ord) + 0j
+    with pytest.raises(ValueError, match=r"blows up for entry 1 .* at step \d+ of n=200"):
+        fr.riccati_quadratic(A, B, C, 0.6, 5.0, 200, scheme=scheme)
+    res = fr.riccati_quadratic(A, B, C, 0.6, 5.0, 200, scheme=scheme, check_finite=False)
+    assert res["blowup"][0] == 0 and 60 <= res["blowup"][1] <= 80
+    with np.errstate(all="ignore"):        # the twin overflows past the blow-up (pece)
+        _, _, _, blown = adams_ref.riccati_batch(0.6, 200, 5.0, A, B, C, scheme=scheme,
+                                                 return_blowup=True)
+    np.testing.assert_array_equal(blown, res["blowup"])
+    # the same moment at a shorter maturity is finite and real
+    short = fr.riccati_quadratic(A, B, C, 0.6, 0.5, 200, scheme=scheme)
+    assert np.all(np.abs(short["int_F"].imag) < 1e-12)
+
+
+def test_real_frequencies_flag_only_unresolved_steps():
+    # real u: the solution has Re h <= 0, so a resolved grid never flags; a grid far too
+    # coarse for the frequency (alpha = 1, dt = 0.15, u = 1000: the implicit root
+    # oscillates between Re h < 0 and Re h > 0) is flagged instead of passing silently
+    u = np.concatenate([np.linspace(0.0, 20.0, 41), np.geomspace(20.0, 5e3, 40)])
+    for alpha, eta, rho, T, n in ((0.55, 0.9, -0.65, 0.01, 16), (0.6, 2.0, -1.0, 5.0, 24),
+                                  (1.0, 0.3, 0.9, 0.5, 200)):
+        res = fr.riccati_batch(u, alpha, 2.5, eta, rho, T, n, check_finite=False)
+        assert not res["blowup"].any()
+    res = fr.riccati_batch([20.0, 1000.0], 1.0, 2.5, 0.3, 0.9, 30.0, 200, check_finite=False)
+    assert res["blowup"][0] == 0 and res["blowup"][1] == 2

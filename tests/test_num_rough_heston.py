@@ -218,3 +218,136 @@ def test_bad_pricing_input():
         rh.surface(P(), K, [0.5, -1.0])
     with pytest.raises(ValueError, match="params"):
         rh.price({"H": 0.1}, K, 1.0)
+
+
+# --- COS truncation range (issue 16 section 5) ----------------------------------------------
+P95 = dict(kappa=2.5, theta=0.04, eta=0.9, rho=-0.65, V0=0.04)     # the paper's section 9.5 set
+
+
+def test_cos_range_reproduction_high_vol_of_vol():
+    # the narrow symmetric range gave 1.8077725 (-3.5e-4); QuantLib's Adams engine pushed
+    # to N = 8192 with Richardson gives 1.8081268 (tests/data/rough_heston_ref.json)
+    p = P(H=0.05, **P95)
+    got = rh.price(p, [100.0], 0.1, S0=S0, n=800)[0]
+    assert got == pytest.approx(1.8081268, abs=2e-6)
+
+
+@pytest.mark.parametrize("H", [0.05, 0.12])
+def test_cos_range_wide_enough_short_maturity_wings(H):
+    p = P(H=H, **P95)
+    strikes = np.array([90.0, 100.0, 110.0, 115.0, 120.0, 130.0])
+    for T in (0.01, 0.1):
+        g = rh.greeks(p, strikes, T, S0)
+        wide = rh.price(p, strikes, T, S0, range_tol=1e-15)     # a range 1000x safer
+        np.testing.assert_allclose(g["call"], wide, atol=1e-10 * S0, rtol=0)
+        assert np.all(g["call"] >= 0.0) and g["range_err"] <= 1e-12 * (1 + 1e-6)
+        assert g["a"] < -2.5 * g["b"] < 0.0                # the fat left tail gets the room
+
+
+def test_cos_range_warns_when_the_given_range_is_too_narrow():
+    with pytest.warns(RuntimeWarning, match="COS range error bound"):
+        rh.price(P(H=0.05, **P95), [100.0], 0.1, S0, L=18.0)
+
+
+# --- issue 16 section 5: each misbehaving call, run in one subprocess (a crash or a hang
+# fails these tests instead of killing the run) ----------------------------------------------
+_SETUP = """
+import math, warnings
+import numpy as np
+from numerics import rough_heston as rh, fractional as fr, black_scholes as bs
+P = rh.RoughHestonParams(H=0.1, kappa=1.0, theta=0.04, eta=0.5, rho=-0.7, V0=0.04)
+P95 = rh.RoughHestonParams(H=0.12, kappa=2.5, theta=0.04, eta=0.9, rho=-0.65, V0=0.04)
+"""
+# (id, code, expected): expected is ("raises", regex) or ("true", expression over `r`)
+_REGRESSIONS = [
+    ("atm_T_1e-20", "r = rh.price(P, [100.0], 1e-20, S0=100.0)", ("raises", r"T must be in \[1e-08")),
+    ("atm_T_1e-60", "r = rh.price(P, [100.0], 1e-60, S0=100.0)", ("raises", r"T must be in \[1e-08")),
+    ("surface_T_1e-20", "r = rh.surface(P, [100.0], [0.5, 1e-20], S0=100.0)",
+     ("raises", r"T must be in \[1e-08")),
+    ("skew_T_1e-20", "r = rh.atm_skew_term_structure(P, [1e-20])", ("raises", r"T must be in \[1e-08")),
+    ("T_min_priced", "r = rh.price(P, [99.9, 100.0, 100.1], 1e-8, S0=100.0)",
+     ("true", "np.all(r >= 0) and abs(r[1] / bs.price(100.0, 100.0, 1e-8, 0.2) - 1) < 0.05")),
+    ("rho_minus_one", "r = rh.price(rh.RoughHestonParams(0.3, 1.0, 0.04, 0.5, -1.0, 0.04), [140.0], 1.0, S0=100.0)",
+     ("raises", r"rho must be in \(-1, 1\) for COS pricing")),
+    ("rho_minus_0.99_no_negative", "r = rh.price(rh.RoughHestonParams(0.3, 1.0, 0.04, 0.5, -0.99, 0.04), "
+     "[80.0, 120.0, 140.0], 1.0, S0=100.0, n=100)", ("true", "np.all(r >= 0)")),
+    ("n_100000_bounded", "r = rh.price(P, [100.0], 1.0, n=100000)", ("raises", r"n must be at most \d+ for pricing")),
+    ("riccati_work_bounded", "r = fr.riccati_batch(np.ones(4000), 0.6, 0.3, 0.3, -0.7, 1.0, 200000)",
+     ("raises", r"above the budget")),
+    ("implicit_past_blowup", "o = np.array([5.0]); r = fr.riccati_quadratic(0.405, o * -0.585 - 0.3 + 0j, "
+     "0.5 * (o * o - o) + 0j, 0.6, 5.0, 200)", ("raises", r"blows up for entry 0")),
+    ("negative_wing_calls_T_0.01", "r = rh.price(P95, [110.0, 115.0, 120.0, 130.0], 0.01, S0=100.0)",
+     ("true", "np.all(r >= 0)")),
+    ("issue_reproduction", "r = rh.price(rh.RoughHestonParams(H=0.05, kappa=2.5, theta=0.04, eta=0.9, "
+     "rho=-0.65, V0=0.04), [100.0], 0.1, S0=100.0)[0]", ("true", "abs(r - 1.8081268) < 1.5e-5")),
+    ("narrow_L_warns", "with warnings.catch_warnings(record=True) as w:\n    warnings.simplefilter('always')\n"
+     "    rh.price(P95, [100.0], 0.1, S0=100.0, L=18.0)\nr = [str(x.message) for x in w]",
+     ("true", "any('COS range error bound' in m for m in r)")),
+    ("richardson_str", "r = rh.price(P, [100.0], 1.0, richardson='no')", ("raises", r"richardson must be False, True \(two levels\) or 2")),
+    ("heston_cf_eta0", "r = rh.heston_characteristic_function([1.0, 2.0], 1.0, 1.5, 0.04, 0.0, -0.7, 0.04)",
+     ("true", "np.allclose(r, np.exp(-0.02 * (np.array([1.0, 4.0]) + 1j * np.array([1.0, 2.0]))), rtol=1e-14)")),
+    ("heston_price_eta0", "r = rh.heston_price_closed_form([90.0, 100.0], 1.0, 100.0, 0, 0, 1.5, 0.04, 0.0, -0.7, 0.04)",
+     ("true", "np.allclose(r, bs.price(100.0, np.array([90.0, 100.0]), 1.0, 0.2), atol=1e-7)")),
+    ("heston_price_T_bool", "r = rh.heston_price_closed_form([100.0], True, 100.0, 0, 0, 1.5, 0.04, 0.5, -0.7, 0.04)",
+     ("raises", r"T must be a real number")),
+    ("heston_price_S0_zero", "r = rh.heston_price_closed_form([100.0], 1.0, 0.0, 0, 0, 1.5, 0.04, 0.5, -0.7, 0.04)",
+     ("raises", r"S0 must be in")),
+    ("heston_price_T_negative", "r = rh.heston_price_closed_form([100.0], -1.0, 100.0, 0, 0, 1.5, 0.04, 0.5, -0.7, 0.04)",
+     ("raises", r"T must be in")),
+    ("heston_price_tiny_T", "r = rh.heston_price_closed_form([100.0], 1e-12, 100.0, 0, 0, 1.5, 0.04, 0.5, -0.7, 0.04)",
+     ("raises", r"T must be in \[0.0001")),
+    ("heston_price_rho", "r = rh.heston_price_closed_form([100.0], 1.0, 100.0, 0, 0, 1.5, 0.04, 0.5, -2.0, 0.04)",
+     ("raises", r"rho must be in")),
+    ("heston_price_kind", "r = rh.heston_price_closed_form([100.0], 1.0, 100.0, 0, 0, 1.5, 0.04, 0.5, -0.7, 0.04, kind='x')",
+     ("raises", r"kind must be")),
+    ("heston_cf_str", "r = rh.heston_characteristic_function([1.0], '1', 1.5, 0.04, 0.5, -0.7, 0.04)",
+     ("raises", r"T must be a real number")),
+    ("heston_cf_nan_u", "r = rh.heston_characteristic_function([float('nan')], 1.0, 1.5, 0.04, 0.5, -0.7, 0.04)",
+     ("raises", r"u must be finite")),
+]
+_RUNNER = """
+import json, re, signal, sys, traceback
+cases = json.loads(sys.argv[1])
+out = {}
+def _alarm(*a):
+    raise TimeoutError("took more than 20 s")
+signal.signal(signal.SIGALRM, _alarm)
+g = {}
+exec(SETUP, g)
+for cid, code, (kind, what) in cases:
+    env = dict(g)
+    signal.alarm(20)
+    try:
+        exec(code, env)
+        if kind == "raises":
+            out[cid] = f"no error raised, got {env.get('r')!r}"
+        else:
+            out[cid] = "ok" if bool(eval(what, env)) else f"check {what!r} failed on {env.get('r')!r}"
+    except Exception as exc:
+        if kind == "raises" and type(exc) is ValueError and re.search(what, str(exc)):
+            out[cid] = "ok"
+        else:
+            out[cid] = f"{type(exc).__name__}: {exc}"[:400]
+    finally:
+        signal.alarm(0)
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def regression_results():
+    import json
+    import subprocess
+    import sys
+    code = _RUNNER.replace("SETUP", repr(_SETUP))
+    proc = subprocess.run([sys.executable, "-c", code, json.dumps(_REGRESSIONS)], capture_output=True,
+                          text=True, timeout=600)
+    if proc.returncode != 0:
+        return {cid: f"subprocess died (exit {proc.returncode}): {proc.stderr[-500:]}"
+                for cid, *_ in _REGRESSIONS}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("cid", [c[0] for c in _REGRESSIONS])
+def test_issue16_numerics_regression(regression_results, cid):
+    assert regression_results[cid] == "ok", regression_results[cid]

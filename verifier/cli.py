@@ -766,6 +766,8 @@ def build_parser():
     lb.add_argument("--if-available", action="store_true",
                     help="exit 0 (reporting the skip) when there is no toolchain")
     lb.set_defaults(fn=cmd_lean_build)
+    from verifier import cli_study
+    cli_study.add_parser(sub)
     for name, issue in (("index", None),):
         x = sub.add_parser(name, help=f"(not available yet: issue {issue})")
         x.add_argument("rest", nargs="*")

@@ -369,10 +369,16 @@ class _Pricer:
             Cs.append(Ta * Ta * A * (-0.5 * (u * u + 1j * u)))
             sc.append((self.Tcat / (Ta * A), self.Tcat / (Ta * Ta * A)))
         B, C = np.concatenate(Bs), np.concatenate(Cs)
-        r = _riccati_solver(1.0, B, C, al, 1.0, self.n)
+        # check_finite=False: the solver flags steps that cannot resolve the solution's growth
+        # (``blowup``).  For the characteristic function (real u, |phi| <= 1) that is the grid
+        # being coarse at high frequencies, not a moment explosion: the values are kept (a
+        # non-finite one becomes the objective's penalty), the flags are counted, and the
+        # fitted point is re-priced independently (tests, benchmarks, studies).
+        r = _riccati_solver(1.0, B, C, al, 1.0, self.n, check_finite=False)
+        self.n_unresolved = int(np.count_nonzero(r.get("blowup", 0)))
         ih, iF = r["int_h"], r["int_F"]
         if self.rich:
-            r2 = _riccati_solver(1.0, B, C, al, 1.0, self.n // 2)
+            r2 = _riccati_solver(1.0, B, C, al, 1.0, self.n // 2, check_finite=False)
             w = 2.0 ** (1.0 + al)
             ih = (w * ih - r2["int_h"]) / (w - 1.0)
             iF = (w * iF - r2["int_F"]) / (w - 1.0)
@@ -402,6 +408,7 @@ class _Pricer:
         return out
 
     last_riccati = (None, None, None)
+    n_unresolved = 0
 
     def with_steps(self, n, richardson):
         """The same frequencies and payoff matrices on another Riccati grid."""
@@ -973,6 +980,7 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
     # ---- result -------------------------------------------------------------------
     J = obj.jac(x, exact=True)
     r = obj.residuals(x)
+    unresolved = obj.pr.n_unresolved          # flagged Riccati entries of the final solve
     d = mdl.unpack(x)
     e = obj.last_e                                     # unweighted residuals, slice order
     resid = e[inv] * 1e4                                # back to the surface's order
@@ -987,7 +995,7 @@ def calibrate(surface, model="rough_heston", *, jumps=False, mu_J=DEFAULT_MU_J,
         time_s=time.perf_counter() - t0, converged=bool(converged), reason=str(reason),
         excluded=list(surf.excluded), model=model + (" + jumps" if jumps else "")
         + (f" (piecewise eta, T_c={piecewise_eta:g})" if piecewise_eta is not None else ""),
-        discretisation=dict(n=n_fine, richardson=True, cos_terms=dict(zip(map(float, Ts), Ns)),
+        discretisation=dict(n=n_fine, richardson=True, riccati_unresolved_entries=unresolved, cos_terms=dict(zip(map(float, Ts), Ns)),
                             ranges=dict(zip(map(float, Ts), ranges))))
 
 

@@ -8,6 +8,7 @@ and the offline API docs (Swagger UI vendored under ``service/static``).
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -79,10 +80,13 @@ def _clean(errors):
              "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))} for e in errors]
 
 
-def _field_of(message):
-    """The parameter a numerics ValueError names first ("K must be ..." -> "K")."""
-    head = message.split(" ", 1)[0]
-    return head if head.replace("_", "").replace(".", "").isalnum() else "body"
+def _field_of(exc):
+    """The field a ValueError names: ``FieldError.field``, else the parameter a numerics message
+    starts with ("K must be ..." -> "K"), else the body as a whole."""
+    if isinstance(exc, s.FieldError):
+        return exc.field
+    m = re.match(r"([A-Za-z_][A-Za-z0-9_.\[\]]*) (must|=|is) ", str(exc))
+    return m.group(1) if m else None
 
 
 def create_app():
@@ -115,8 +119,8 @@ def create_app():
 
     @app.exception_handler(ValueError)
     async def value_error(request: Request, exc: ValueError):
-        msg = str(exc)
-        return _err(422, ["body", _field_of(msg)], msg, "value_error")
+        field = _field_of(exc)
+        return _err(422, ["body"] + ([field] if field else []), str(exc), "value_error")
 
     @app.exception_handler(MemoryError)
     async def no_memory(request: Request, exc: MemoryError):

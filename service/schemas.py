@@ -46,6 +46,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+class FieldError(ValueError):
+    """A ValueError from the numerics about a known request field (HTTP 422 naming it)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
 class WorkLimit(ValueError):
     """A request within every field's range whose combined size is too large (HTTP 413)."""
 

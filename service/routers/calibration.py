@@ -25,6 +25,13 @@ def engine():
 
 def _run(cal, req: s.CalibrateRequest):
     mk = req.market
+    try:
+        return _fit(cal, req, mk)
+    except ValueError as exc:
+        raise s.FieldError("quotes", str(exc)) from None
+
+
+def _fit(cal, req, mk):
     surf = cal.Surface({"maturity": [q.maturity for q in req.quotes], "strike": [q.strike for q in req.quotes],
                         "iv": [q.iv for q in req.quotes]}, spot=mk.spot, rate=mk.rate, dividend=mk.dividend)
     return cal.calibrate(surf, model=req.model, seed=req.seed, max_time=req.max_time)

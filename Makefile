@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMPS := .stamps
 PYX := $(wildcard numerics/*.pyx numerics/*.pxd)
 
-.PHONY: all venv build verify test test-fast witness index bench lean certify export clean
+.PHONY: all venv build verify test test-fast witness index bench lean certify export clean serve
 
 all: verify
 
@@ -33,6 +33,9 @@ verify: build
 	$(PY) -m verifier verify
 	$(PY) -m verifier mutants
 	$(PY) -m verifier lean-build --if-available
+
+serve: build
+	$(PY) -m service
 
 export: build
 	$(PY) -m verifier export all

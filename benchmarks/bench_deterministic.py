@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from benchmarks.harness import Reference, Target, Workload
+from benchmarks.harness import Reference, Workload
 from numerics import adams_ref, black_scholes as bs, fractional as fr, rough_heston as rh
 
 KAPPA, ETA, RHO = 0.3, 0.3, -0.7
@@ -43,7 +43,7 @@ adams_one = Workload(
     ours=lambda: fr.riccati_batch(_U1, 0.61, KAPPA, ETA, RHO, 1.0, 400),
     references=[Reference("numpy twin (adams_ref)",
                           lambda: adams_ref.riccati_batch(0.61, 400, 1.0, _A1, _B1, _C1))],
-    target=Target(max_s=0.3e-3),
+    target="<= 0.3 ms",
     repeat=21,
 )
 
@@ -56,7 +56,7 @@ riccati_batch = Workload(
     ours=lambda: fr.riccati_batch(_U, 0.61, KAPPA, ETA, RHO, 1.0, 400),
     references=[Reference("numpy twin (adams_ref)",
                           lambda: adams_ref.riccati_batch(0.61, 400, 1.0, _A, _B, _C))],
-    target=Target(min_ratio=3.0, reference="numpy twin"),
+    target=">= 3x numpy twin",
     repeat=7,
 )
 
@@ -95,7 +95,7 @@ implied_vol = Workload(
     ours=lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind),
     references=[Reference("QuantLib blackFormulaImpliedStdDev loop",
                           (lambda: _ql_iv_loop(_ALL)) if _ql_mod else None, _ql_why)],
-    target=Target(max_s=0.3e-6),        # per price
+    target="<= 0.3 us per price",
     repeat=3,
     per=N_IV,
     note="1e6 OTM prices, |log(F/K)| <= 1, T in [0.003, 10], sigma in [0.03, 1]; "
@@ -106,7 +106,7 @@ implied_vol_2t = Workload(
     name="det: implied vol 1e6 prices, 2 threads (per price)",
     ours=lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind, threads=2),
     references=[Reference("ours, 1 thread", lambda: bs.implied_vol(_P, 1.0, _K, _T, kind=_kind, threads=1))],
-    target=Target(max_s=0.3e-6),        # per price
+    target="<= 0.3 us per price",
     repeat=3,
     per=N_IV,
     note="threads forced: the default picks 1 thread when the load average says a core is busy",
@@ -127,7 +127,7 @@ implied_vol_sample = Workload(
     name="det: implied vol 1e4-price sample (per price)",
     ours=lambda: bs.implied_vol(_Psub, 1.0, _Ksub, _Tsub, kind=_kindsub),
     references=[Reference("py_lets_be_rational (pure Python)", _lbr_loop if _lbr else None, _lbr_why)],
-    target=Target(max_s=0.3e-6),        # per price
+    target="<= 0.3 us per price",
     repeat=3,
     per=N_LBR,
     note="a random 1e4 subset of the 1e6 prices (py_lets_be_rational is a per-call Python "

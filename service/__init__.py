@@ -1,0 +1,1 @@
+"""roughatlas pricing service (FastAPI): see service/README.md."""

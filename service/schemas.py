@@ -1,0 +1,296 @@
+"""Request and response models of the pricing service (one module, STYLE.md "Service").
+
+Every number is strict (JSON ``false`` is not 0.0, a string is not a number), finite, and
+bounded by the domain where the numerics are meant to be used:
+
+* rough Heston: H in [0.001, 0.5] (alpha = H + 1/2 must differ from 1/2 in floating point;
+  the engines are validated from H = 0.05 up), kappa in [0, 20], theta and V0 in
+  [1e-4, 4] (variance units per year), eta in [0, 5], rho in [-1, 1];
+* market: spot in [1e-4, 1e6], rate and dividend yield in [-0.2, 0.5] per year,
+  maturities in [1/365, 10] years, strikes within [1e-3, 1e3] x spot;
+* Monte Carlo: n_paths in [4, 200000] (even: antithetic pairs), n_steps in [1, 1000],
+  n_paths x n_steps <= ``MAX_MC_WORK`` (413 naming ``n_paths``).
+
+Sizes: ``MAX_STRIKES`` strikes, ``MAX_MATURITIES`` maturities, strikes x maturities <=
+``MAX_SURFACE_POINTS`` (413 naming ``strikes``); request bodies <= ``MAX_BODY_BYTES``
+(413 naming ``body``).
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_STRIKES = 64
+MAX_MATURITIES = 32
+MAX_SURFACE_POINTS = 600
+MAX_MC_WORK = 5_000_000
+MAX_QUOTES = 200
+MAX_PATHS = 200_000
+MAX_STEPS = 1000
+SEED_MAX = 2 ** 63 - 1
+
+
+def Num(lo, hi, description="", default=...):
+    """A strict finite float in [lo, hi]."""
+    return Annotated[float, Field(default, ge=lo, le=hi, strict=True, allow_inf_nan=False,
+                                  description=description)]
+
+
+def Int(lo, hi, description=""):
+    return Annotated[int, Field(ge=lo, le=hi, strict=True, description=description)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class FieldError(ValueError):
+    """A ValueError from the numerics about a known request field (HTTP 422 naming it)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+class WorkLimit(ValueError):
+    """A request within every field's range whose combined size is too large (HTTP 413)."""
+
+    def __init__(self, field, message):
+        super().__init__(message)
+        self.field = field
+
+
+class RoughHeston(_Model):
+    """Rough Heston parameters (numerics.rough_heston.RoughHestonParams, no jumps)."""
+    H: Num(0.001, 0.5, "Hurst exponent")
+    kappa: Num(0.0, 20.0, "mean-reversion speed, per year")
+    theta: Num(1e-4, 4.0, "long-run variance, per year")
+    eta: Num(0.0, 5.0, "vol of vol")
+    rho: Num(-1.0, 1.0, "spot-vol correlation")
+    V0: Num(1e-4, 4.0, "initial variance, per year")
+
+
+class Market(_Model):
+    spot: Num(1e-4, 1e6, "spot price, currency units") = 1.0
+    rate: Num(-0.2, 0.5, "continuously compounded rate, per year") = 0.0
+    dividend: Num(-0.2, 0.5, "continuous dividend yield, per year") = 0.0
+
+
+Strike = Num(1e-7, 1e9, "strike, currency units")
+Maturity = Num(1 / 365, 10.0, "maturity, years")
+Kind = Literal["call", "put"]
+
+
+def _check_strikes(strikes, spot, field="strikes"):
+    for i, k in enumerate(strikes):
+        if not 1e-3 <= k / spot <= 1e3:
+            raise ValueError(f"{field}[{i}] = {k!r} is outside [1e-3, 1e3] x spot = "
+                             f"[{1e-3 * spot!r}, {1e3 * spot!r}]")
+
+
+class PriceRequest(_Model):
+    model: RoughHeston
+    market: Market = Market()
+    strikes: Annotated[list[Strike], Field(min_length=1, max_length=MAX_STRIKES)]
+    maturity: Maturity
+    kind: Kind = "call"
+
+    @model_validator(mode="after")
+    def _strikes(self):
+        _check_strikes(self.strikes, self.market.spot)
+        return self
+
+
+class PriceResponse(BaseModel):
+    strikes: list[float]
+    maturity: float
+    kind: Kind
+    prices: list[float]
+
+
+class SurfaceRequest(_Model):
+    model: RoughHeston
+    market: Market = Market()
+    strikes: Annotated[list[Strike], Field(min_length=1, max_length=MAX_STRIKES)]
+    maturities: Annotated[list[Maturity], Field(min_length=1, max_length=MAX_MATURITIES)]
+    kind: Kind = "call"
+
+    @model_validator(mode="after")
+    def _strikes(self):
+        _check_strikes(self.strikes, self.market.spot)
+        return self
+
+
+class SurfaceResponse(BaseModel):
+    strikes: list[float]
+    maturities: list[float]
+    kind: Kind
+    prices: list[list[float]] = Field(description="prices[i][j]: maturity i, strike j")
+
+
+class MonteCarlo(_Model):
+    n_paths: Annotated[int, Field(ge=4, le=MAX_PATHS, multiple_of=2, strict=True,
+                                  description="paths (even: antithetic pairs)")] = 20000
+    n_steps: Int(1, MAX_STEPS, "time steps") = 252
+    monitor_every: Int(1, MAX_STEPS, "steps between monitoring dates (divides n_steps)") = 1
+    control_variate: StrictBool = True
+    seed: Int(0, SEED_MAX, "root of the random stream") = 0
+
+    @model_validator(mode="after")
+    def _stride(self):
+        if self.n_steps % self.monitor_every:
+            raise ValueError(f"monitor_every = {self.monitor_every} must divide n_steps = {self.n_steps}")
+        return self
+
+
+class BarrierRequest(MonteCarlo):
+    model: RoughHeston
+    market: Market = Market()
+    strike: Strike
+    barrier: Strike
+    barrier_type: Literal["up-and-out", "up-and-in", "down-and-out", "down-and-in"] = "up-and-out"
+    kind: Kind = "call"
+    maturity: Maturity
+    rebate: Num(0.0, 1e9, "paid at expiry when knocked out / never knocked in") = 0.0
+    continuity_correction: StrictBool = False
+
+    @model_validator(mode="after")
+    def _levels(self):
+        _check_strikes([self.strike], self.market.spot, "strike")
+        _check_strikes([self.barrier], self.market.spot, "barrier")
+        return self
+
+
+class AsianRequest(MonteCarlo):
+    model: RoughHeston
+    market: Market = Market()
+    strike: Strike = Field(1.0, description="fixed strike (validated, unused for floating)")
+    kind: Kind = "call"
+    average: Literal["arithmetic", "geometric"] = "arithmetic"
+    strike_type: Literal["fixed", "floating"] = "fixed"
+    maturity: Maturity
+
+    @model_validator(mode="after")
+    def _levels(self):
+        _check_strikes([self.strike], self.market.spot, "strike")
+        return self
+
+
+class VarSwapRequest(MonteCarlo):
+    model: RoughHeston
+    maturity: Maturity
+    product: Literal["variance", "volatility"] = "variance"
+
+
+class MCResponse(BaseModel):
+    price: float
+    se: float
+    ci_low: float
+    ci_high: float
+    n_paths: int
+    control_variate: bool
+    cv_beta: float
+
+
+class VarSwapResponse(MCResponse):
+    expected_variance: float = Field(description="closed form (1/T) int E V dt (continuous monitoring)")
+
+
+class RBergomi(_Model):
+    H: Num(0.001, 0.5, "Hurst exponent")
+    eta: Num(0.0, 5.0, "vol of vol")
+    rho: Num(-1.0, 1.0, "spot-vol correlation")
+    xi0: Num(1e-4, 4.0, "flat forward variance, per year")
+
+
+class HedgeRequest(_Model):
+    model: RBergomi
+    strike: Num(0.05, 20.0, "strike on S0 = 1")
+    maturity: Maturity
+    sigma: Num(0.01, 2.0, "hedge (Black-Scholes) volatility")
+    delta: Literal["bs", "bs_spot_vol"] = "bs"
+    rebalancing: Annotated[list[Int(1, MAX_STEPS, "rebalancing dates")],
+                           Field(min_length=1, max_length=8)] = [16, 32, 64]
+    n_paths: Int(100, 50_000, "paths") = 5000
+    seed: Int(0, SEED_MAX, "root of the random stream") = 0
+
+    @model_validator(mode="after")
+    def _divides(self):
+        n = max(self.rebalancing)
+        bad = [x for x in self.rebalancing if n % x]
+        if bad:
+            raise ValueError(f"every entry of rebalancing must divide max(rebalancing) = {n}, got {bad}")
+        return self
+
+
+class HedgePoint(BaseModel):
+    n_rebalance: int
+    mean: Optional[float]
+    mean_se: Optional[float]
+    var: Optional[float]
+    var_se: Optional[float]
+
+
+class HedgeResponse(BaseModel):
+    points: list[HedgePoint]
+    var_exponent: Optional[float] = Field(description="d log Var(P&L) / d log N (null with one N)")
+    var_exponent_se: Optional[float]
+
+
+class Quote(_Model):
+    strike: Strike
+    maturity: Maturity
+    iv: Num(1e-3, 5.0, "implied volatility")
+
+
+class CalibrateRequest(_Model):
+    quotes: Annotated[list[Quote], Field(min_length=4, max_length=MAX_QUOTES)]
+    market: Market = Market()
+    model: Literal["rough_heston", "heston"] = "rough_heston"
+    seed: Int(0, SEED_MAX, "differential-evolution seed") = 0
+    max_time: Num(1.0, 30.0, "wall-clock budget of the fit, seconds") = 10.0
+
+    @model_validator(mode="after")
+    def _levels(self):
+        _check_strikes([q.strike for q in self.quotes], self.market.spot, "quotes.strike")
+        return self
+
+
+class CalibrateResponse(BaseModel):
+    params: dict[str, float]
+    stderr: dict[str, Optional[float]]
+    rmse_bps: float
+    rmse_by_maturity_bps: dict[str, float]
+    converged: bool
+    reason: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class TheoremStatus(BaseModel):
+    id: int
+    name: str
+    lean_name: str
+    part: str
+    statement: str
+    status_printed: str
+    kernel: str
+    z3: Optional[str]
+    sympy: Optional[str]
+    vacuity: Optional[str]
+    ok: bool
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Error(BaseModel):
+    detail: list[ErrorItem] | str

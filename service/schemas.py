@@ -272,6 +272,19 @@ class Health(BaseModel):
     version: str
 
 
+class VacuityStatus(BaseModel):
+    status: str = Field(description="NON_VACUOUS (a certified real model), VACUOUS or UNKNOWN")
+    model: dict[str, str] = Field(default_factory=dict, description="the certified model, variable -> value")
+    note: str = ""
+
+
+class EvidenceStatus(BaseModel):
+    status: str = Field(description="SUPPORTED, FINDING (rests on a fact the measurements contradict) "
+                                    "or NOT_RUN (no witness report)")
+    facts_with_findings: list[str] = Field(default_factory=list)
+    witness: str = Field(description="the theorem's own witness verdict, or NOT_RUN")
+
+
 class TheoremStatus(BaseModel):
     id: int
     name: str
@@ -282,7 +295,8 @@ class TheoremStatus(BaseModel):
     kernel: str
     z3: Optional[str]
     sympy: Optional[str]
-    vacuity: Optional[str]
+    vacuity: Optional[VacuityStatus]
+    evidence: EvidenceStatus
     ok: bool
 
 

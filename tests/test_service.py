@@ -163,6 +163,8 @@ def test_theorems(client):
     assert r.status_code == 200, r.text
     d = r.json()
     assert d["id"] == 1 and d["kernel"] == "PROVED" and d["ok"] is True
+    assert d["vacuity"]["status"] == "NON_VACUOUS" and d["vacuity"]["model"]      # a certified real model
+    assert d["evidence"]["status"] in ("SUPPORTED", "FINDING", "NOT_RUN")
     assert client.get("/theorems/99999").status_code == 404
     assert client.get("/theorems/a%20b").status_code == 422
 

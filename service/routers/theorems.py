@@ -39,7 +39,12 @@ def _view(key):
     from verifier import pipeline
 
     row = _status(t.id)
-    return s.TheoremStatus(id=t.id, name=t.name, lean_name=t.lean_name, part=str(t.part),
+    from verifier.evidence import Evidence
+
+    ev = Evidence(reg).theorem(t.id)          # the last witness report of the project's build/
+    return s.TheoremStatus(evidence=s.EvidenceStatus(status=ev["status"], witness=str(ev["witness"]),
+                                                     facts_with_findings=list(ev["facts_with_findings"])),
+                           id=t.id, name=t.name, lean_name=t.lean_name, part=str(t.part),
                            statement=t.statement.show(), status_printed=t.status_printed,
                            kernel=str(row["kernel"]), z3=row.get("z3"), sympy=row.get("sympy"),
                            vacuity=row.get("vacuity"), ok=bool(pipeline.row_ok(row)))

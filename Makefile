@@ -65,5 +65,5 @@ clean:
 	rm -rf build $(STAMPS) numerics/*.so numerics/_*.c *.egg-info
 
 $(STAMPS)/bench-deps: requirements-bench.txt $(STAMPS)/venv
-	$(PIP) install -q -r requirements-bench.txt
+	$(PIP) install -q --no-deps -r requirements-bench.txt
 	@touch $@

@@ -21,12 +21,18 @@
   smile moves with F as the SABR formula says) and Black vega, forward units, undiscounted;
   ``corrected_delta(delta, vega, S, rho_sv, c, T, H)``: §9.3's rough-vol correction
   delta + (vega / S) rho_sv c T^(H - 1/2).
+* ``skew_term_structure_check(T, skew, skew_err)``: are per-slice ATM skews consistent
+  with one power law |skew| = c T^(H - 1/2)?  (chi-square of the weighted log-log fit,
+  standardised residuals per slice; ``SkewTermStructure``.)
+* ``rebalancing_interval(T, H, n_ref, T_ref, tolerance=1)``: the hedge rebalancing count
+  and interval implied by the project's measured law N*(T) ~ T^(-2H) (``Rebalancing``).
 * ``quadratic_slice(K, S, vols, weights=None)``: the paper's §9.5 benchmark
   sigma(K) = a + b m + c m^2, m = K/S - 1, by weighted linear least squares;
   ``quadratic_vol(K, S, coef)`` evaluates it.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -34,7 +40,8 @@ import numpy as np
 from numerics._validate import array, real
 
 __all__ = ["hagan_vol", "calibrate_slice", "quadratic_slice", "quadratic_vol", "SABRSlice",
-           "atm_skew", "skew_power_law", "sabr_delta", "corrected_delta"]
+           "atm_skew", "skew_power_law", "sabr_delta", "corrected_delta",
+           "SkewTermStructure", "skew_term_structure_check", "Rebalancing", "rebalancing_interval"]
 
 
 def _check_params(alpha, beta, rho, nu):
@@ -230,3 +237,182 @@ def corrected_delta(delta, vega, S, rho_sv, c, T, H):
     T = real("T", T, 0.0, 100.0, lo_open=True)
     H = real("H", H, 0.0, 1.0, lo_open=True)
     return delta + vega / S * rho_sv * c * T ** (H - 0.5)
+
+
+@dataclasses.dataclass(frozen=True)
+class SkewTermStructure:
+    """Result of ``skew_term_structure_check``.
+
+    Attributes
+    ----------
+    H, H_se : float
+        Hurst exponent of the common power law |skew| = c T^(H - 1/2) and its standard error
+        from the given skew errors (not inflated by lack of fit).
+    c : float
+        Skew level at T = 1 (same units as ``skew``, signed like the skews).
+    chi2 : float
+        Sum of squared standardised residuals of log|skew| about the fit.
+    dof : int
+        Degrees of freedom, number of slices - 2.
+    p_value : float
+        P(chi-square(dof) >= chi2): the probability of residuals at least this large if all
+        slices share one H.
+    z : numpy.ndarray
+        Standardised residual of each slice (log|skew| - fit) / (skew_err / |skew|).
+    same_sign : bool
+        Whether all skews have the same sign (one power law has one sign).
+    consistent : bool
+        ``same_sign and p_value >= alpha``.
+    worst : int
+        Index of the slice with the largest |z|.
+    """
+    H: float
+    H_se: float
+    c: float
+    chi2: float
+    dof: int
+    p_value: float
+    z: np.ndarray
+    same_sign: bool
+    consistent: bool
+    worst: int
+
+
+def skew_term_structure_check(T, skew, skew_err, alpha=0.05):
+    """Test whether per-slice ATM skews are consistent with one H (§9.3 term structure).
+
+    Fits log|skew_i| = log|c| + (H - 1/2) log T_i by weighted least squares with the
+    delta-method standard errors skew_err_i / |skew_i| of log|skew_i|, and compares the
+    residuals with those standard errors: under one common H the sum of squared
+    standardised residuals is chi-square with n - 2 degrees of freedom.
+
+    Parameters
+    ----------
+    T : array_like, shape (n,)
+        Maturities in years, positive and distinct, n >= 3.
+    skew : array_like, shape (n,)
+        ATM skews d sigma / d log(K/F) per slice (vol per unit log-moneyness), non-zero.
+    skew_err : array_like, shape (n,)
+        Standard errors of ``skew`` (same units), positive.
+    alpha : float, optional
+        Significance level in (0, 1): ``consistent`` is ``p_value >= alpha`` (and one sign).
+
+    Returns
+    -------
+    SkewTermStructure
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> T = np.array([0.1, 0.25, 0.5, 1.0, 2.0])
+    >>> skew = -0.3 * T ** (0.1 - 0.5)
+    >>> r = skew_term_structure_check(T, skew, 0.01 * np.abs(skew))
+    >>> round(r.H, 6), r.consistent
+    (0.1, True)
+    """
+    from scipy.stats import chi2 as _chi2
+    T = array("T", T, ndim=1, lo=0.0, lo_open=True)
+    skew = array("skew", skew, ndim=1)
+    err = array("skew_err", skew_err, ndim=1, lo=0.0, lo_open=True)
+    alpha = real("alpha", alpha, 0.0, 1.0, lo_open=True, hi_open=True)
+    n = T.shape[0]
+    if skew.shape[0] != n or err.shape[0] != n:
+        raise ValueError(f"T, skew and skew_err need the same length, got {n}, {skew.shape[0]} "
+                         f"and {err.shape[0]}")
+    if n < 3:
+        raise ValueError(f"T needs at least 3 maturities (a power law has 2 parameters), got {n}")
+    if np.unique(T).shape[0] != n:
+        raise ValueError(f"T must be distinct maturities, got {T.tolist()}")
+    if np.any(skew == 0):
+        raise ValueError(f"skew must be non-zero (log |skew|), got 0 at index {int(np.argmax(skew == 0))}")
+    y = np.log(np.abs(skew))
+    sd = err / np.abs(skew)
+    X = np.stack([np.ones(n), np.log(T)], axis=1)
+    Xw = X / sd[:, None]
+    beta, *_ = np.linalg.lstsq(Xw, y / sd, rcond=None)
+    z = (y - X @ beta) / sd
+    chi2 = float(z @ z)
+    cov = np.linalg.inv(Xw.T @ Xw)
+    p = float(_chi2.sf(chi2, n - 2))
+    same = bool(np.all(skew > 0) or np.all(skew < 0))
+    sign = float(np.sign(np.median(skew)))
+    return SkewTermStructure(H=0.5 + float(beta[1]), H_se=float(math.sqrt(cov[1, 1])),
+                             c=sign * float(math.exp(beta[0])), chi2=chi2, dof=n - 2, p_value=p,
+                             z=z, same_sign=same, consistent=bool(same and p >= alpha),
+                             worst=int(np.argmax(np.abs(z))))
+
+
+@dataclasses.dataclass(frozen=True)
+class Rebalancing:
+    """Result of ``rebalancing_interval``.
+
+    Attributes
+    ----------
+    n_optimal : float
+        N*(T) = n_ref (T / T_ref)^(-2H): the rebalancing count at which the discrete-hedging
+        variance equals the model-error variance.
+    n_rebalance : int
+        Recommended whole number of rebalancing dates, ceil(N*(T) / tolerance), at least 1.
+    interval : float
+        Recommended time between rebalancings, T / n_rebalance, in years.
+    exponent : float
+        Exponent of N* in T, -2H (the measured law); the interval T/N* scales as T^(1 + 2H).
+    """
+    n_optimal: float
+    n_rebalance: int
+    interval: float
+    exponent: float
+
+
+def rebalancing_interval(T, H, n_ref, T_ref, tolerance=1.0):
+    """Rebalancing count and interval for a delta hedge of maturity T under rough volatility.
+
+    Uses the law the project MEASURED (observable ``b_rebalancing``, numerics.hedging on
+    rBergomi paths): the optimal count N*(T) = A(T) / Var(gamma P&L), at which the
+    discrete-rebalancing variance A(T)/N equals the model-misspecification variance,
+    scales as N* ~ T^(-2H) (A(T) ~ T, Var(gamma P&L) ~ T^(2H + 1)).  The paper's printed
+    exponent 2(1 - H) (registry fact ``F_optimal_rebal``) is recorded as a FINDING, not used:
+    it arises only from dividing one variance by T^2 and not the other.
+
+    The law fixes the T-dependence only; its level comes from one reference point
+    (``n_ref`` optimal rebalancings at maturity ``T_ref``, e.g. measured by
+    ``b_rebalancing`` or a backtest), so N*(T) = n_ref (T / T_ref)^(-2H).  ``tolerance``
+    is the admitted ratio of discrete-hedging variance to model-error variance: the count
+    is N*(T) / tolerance (tolerance 1 balances them; 0.1 makes the discrete error a tenth).
+
+    Parameters
+    ----------
+    T : float
+        Maturity of the hedged option in years, in (0, 100].
+    H : float
+        Hurst exponent in (0, 1) (rough: H < 1/2; H = 1/2 is the classical N* ~ 1/T).
+    n_ref : float
+        Optimal rebalancing count at the reference maturity, positive.
+    T_ref : float
+        Reference maturity in years, in (0, 100].
+    tolerance : float, optional
+        Discrete-hedging variance / model-error variance admitted, positive.
+
+    Returns
+    -------
+    Rebalancing
+
+    Examples
+    --------
+    >>> r = rebalancing_interval(T=0.25, H=0.1, n_ref=50, T_ref=1.0)
+    >>> round(r.n_optimal, 3), r.n_rebalance, round(r.interval, 5)
+    (65.975, 66, 0.00379)
+    """
+    T = real("T", T, 0.0, 100.0, lo_open=True)
+    H = real("H", H, 0.0, 1.0, lo_open=True, hi_open=True)
+    n_ref = real("n_ref", n_ref, 0.0, None, lo_open=True)
+    T_ref = real("T_ref", T_ref, 0.0, 100.0, lo_open=True)
+    tolerance = real("tolerance", tolerance, 0.0, None, lo_open=True)
+    n_opt = n_ref * (T / T_ref) ** (-2.0 * H)
+    target = n_opt / tolerance
+    if not math.isfinite(target) or target > 1e12:
+        raise ValueError(f"rebalancing count {target!r} out of range (n_ref={n_ref}, T/T_ref={T / T_ref}, "
+                         f"tolerance={tolerance}); expected at most 1e12")
+    # ceil with a relative slack of 1e-9, so a count that is whole up to rounding stays whole
+    n = max(1, int(math.ceil(target - 1e-9 * target)))
+    return Rebalancing(n_optimal=float(n_opt), n_rebalance=n, interval=T / n, exponent=-2.0 * H)

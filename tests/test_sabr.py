@@ -112,3 +112,76 @@ def test_sabr_delta_and_corrected_delta():
     np.testing.assert_allclose(c, d + v / 100.0 * -0.5 * 2.0 * 0.25 ** (0.1 - 0.5), rtol=1e-14)
     with pytest.raises(ValueError, match="H"):
         sabr.corrected_delta(d, v, 100.0, -0.5, 2.0, 0.25, 0.0)
+
+
+def test_skew_term_structure_consistent_and_not():
+    rng = np.random.default_rng(7)
+    T = np.array([0.05, 0.1, 0.25, 0.5, 1.0, 2.0])
+    true = -0.25 * T ** (0.12 - 0.5)
+    err = 0.02 * np.abs(true)
+    skew = true + err * rng.standard_normal(T.size)
+    r = sabr.skew_term_structure_check(T, skew, err)
+    assert r.consistent and r.same_sign and r.dof == 4
+    assert abs(r.H - 0.12) < 4 * r.H_se and r.H_se < 0.02
+    assert r.c < 0 and r.p_value > 0.05
+    # exact data: chi2 = 0, the fit recovers H and c to rounding
+    e = sabr.skew_term_structure_check(T, true, err)
+    assert e.chi2 < 1e-20 and abs(e.H - 0.12) < 1e-12 and abs(e.c + 0.25) < 1e-12
+    # two regimes (H 0.1 up to 3 months, 0.4 beyond) with 1 % errors: rejected
+    two = np.where(T <= 0.25, -0.25 * T ** (0.1 - 0.5), -0.25 * 0.25 ** (0.1 - 0.4) * T ** (0.4 - 0.5))
+    r2 = sabr.skew_term_structure_check(T, two, 0.01 * np.abs(two))
+    assert not r2.consistent and r2.p_value < 1e-6 and r2.chi2 > 50
+    # the same data with 50 % errors cannot tell the regimes apart
+    r3 = sabr.skew_term_structure_check(T, two, 0.5 * np.abs(two))
+    assert r3.consistent
+    # one slice of the wrong sign: not one power law, whatever the p-value
+    flip = true.copy()
+    flip[2] *= -1
+    assert not sabr.skew_term_structure_check(T, flip, err).consistent
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(T=[0.1, 0.2], skew=[-1.0, -0.8], skew_err=[0.1, 0.1]), "at least 3"),
+    (dict(T=[0.1, 0.1, 0.2], skew=[-1.0, -0.9, -0.8], skew_err=[0.1] * 3), "distinct"),
+    (dict(T=[0.1, 0.2, 0.3], skew=[-1.0, 0.0, -0.8], skew_err=[0.1] * 3), "non-zero"),
+    (dict(T=[0.1, 0.2, 0.3], skew=[-1.0, -0.9, -0.8], skew_err=[0.1, 0.0, 0.1]), "skew_err"),
+    (dict(T=[0.1, 0.2, 0.3], skew=[-1.0, -0.9], skew_err=[0.1] * 3), "same length"),
+    (dict(T=[0.1, 0.2, 0.3], skew=[-1.0, -0.9, -0.8], skew_err=[0.1] * 3, alpha=1.5), "alpha"),
+])
+def test_skew_term_structure_bad_input(kw, match):
+    with pytest.raises(ValueError, match=match):
+        sabr.skew_term_structure_check(**kw)
+
+
+def test_rebalancing_interval_measured_law():
+    # at the reference point: the reference count, divided by the tolerance
+    r = sabr.rebalancing_interval(T=1.0, H=0.1, n_ref=40, T_ref=1.0)
+    assert r.n_rebalance == 40 and r.interval == pytest.approx(1 / 40) and r.exponent == -0.2
+    assert sabr.rebalancing_interval(1.0, 0.1, 40, 1.0, tolerance=0.1).n_rebalance == 400
+    # N* ~ T^(-2H), the measured law -- not the paper's T^(2(1-H))
+    for H in (0.05, 0.1, 0.3, 0.5):
+        a = sabr.rebalancing_interval(0.1, H, 1e4, 1.0)
+        b = sabr.rebalancing_interval(1.0, H, 1e4, 1.0)
+        slope = math.log(b.n_optimal / a.n_optimal) / math.log(10.0)
+        assert slope == pytest.approx(-2 * H, abs=1e-12)
+        assert abs(slope - 2 * (1 - H)) > 1.0
+        # the interval T/N* scales as T^(1 + 2H)
+        assert math.log((1.0 / b.n_optimal) / (0.1 / a.n_optimal)) / math.log(10.0) \
+            == pytest.approx(1 + 2 * H, abs=1e-12)
+    # rougher volatility: more rebalancing for a short maturity than the classical H = 1/2
+    assert sabr.rebalancing_interval(0.1, 0.1, 50, 1.0).n_rebalance < sabr.rebalancing_interval(0.1, 0.5, 50, 1.0).n_rebalance
+    # never fewer than one rebalancing
+    assert sabr.rebalancing_interval(10.0, 0.5, 1.0, 1.0).n_rebalance == 1
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(T=0.0, H=0.1, n_ref=10, T_ref=1.0), "T"),
+    (dict(T=1.0, H=1.0, n_ref=10, T_ref=1.0), "H"),
+    (dict(T=1.0, H=0.1, n_ref=-1, T_ref=1.0), "n_ref"),
+    (dict(T=1.0, H=0.1, n_ref=10, T_ref=float("nan")), "T_ref"),
+    (dict(T=1.0, H=0.1, n_ref=10, T_ref=1.0, tolerance=0), "tolerance"),
+    (dict(T=1e-6, H=0.9, n_ref=1e10, T_ref=100.0, tolerance=1e-3), "out of range"),
+])
+def test_rebalancing_interval_bad_input(kw, match):
+    with pytest.raises(ValueError, match=match):
+        sabr.rebalancing_interval(**kw)

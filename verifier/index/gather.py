@@ -489,8 +489,9 @@ def _totals(theorems, facts, claims, summary, coq_source, lean_rep, wit_doc, wit
              "status": "PROVED" if cnt(lambda r: r['sympy']['status'] not in ('PROVED', 'UNSUPPORTED')) == 0
              else "ERROR", "note": "second opinion on equalities (inequalities: not a SymPy check)"},
             {"name": "vacuity", "value": f"{cnt(lambda r: r['vacuity']['status'] == 'NON_VACUOUS')}/{n} non-vacuous",
-             "status": "NON_VACUOUS" if cnt(lambda r: r['vacuity']['status'] == 'NON_VACUOUS') == n else "VACUOUS",
-             "note": "Z3 finds a model of every theorem's hypotheses"},
+             "status": ("VACUOUS" if cnt(lambda r: r['vacuity']['status'] == 'VACUOUS') else
+                        "NON_VACUOUS" if cnt(lambda r: r['vacuity']['status'] == 'NON_VACUOUS') == n else "UNKNOWN"),
+             "note": "a real model of each theorem's hypotheses, proposed by Z3 and certified with the true rpow"},
             {"name": "Coq", "value": ", ".join(f"{k} {v}" for k, v in sorted(coq.items())),
              "status": "PROVED" if coq.get("PROVED") == n else (coq_source["status"] if coq_source["status"] != "ok"
                                                                  else "ERROR"),

@@ -231,7 +231,8 @@ def gather(registry=DEFAULT_PATH, results=None, now=None):
     registry = Path(registry)
     results = Path(results) if results is not None else ROOT / "build"
     reg = load(registry)
-    vjson = _run_cli(["--registry", str(registry), "verify", "--json"])
+    # the verifier's evidence must come from the same witness report the site shows
+    vjson = _run_cli(["--registry", str(registry), "verify", "--json", "--results", str(results)])
     cjson = _run_cli(["--registry", str(registry), "claims", "--json"])
     rows = {r["id"]: r for r in vjson["theorems"]}
     by_id = reg.by_id()
@@ -359,12 +360,14 @@ def gather(registry=DEFAULT_PATH, results=None, now=None):
     finding_facts = {fid for fid, f in facts.items() if f["witness"]["status"] == "FINDING"}
     for t in reg.theorems:
         rec = theorems[t.id]
-        rests = sorted(fid for fid in finding_facts if node_key("fact", fid) in anc[t.id])
-        rec["rests_on_findings"] = [_link(reg, fid) for fid in rests]
-        if rec["evidence"] is None:
+        if rec["evidence"] is None:             # a verifier without evidence records: derive it here
+            rests = sorted(fid for fid in finding_facts if node_key("fact", fid) in anc[t.id])
             rec["evidence_source"] = "derived by the index from build/witness.json"
-        else:
+        else:                                   # verifier/evidence.py is the one source
+            raw = rows.get(t.id, {}).get("evidence") or {}
+            rests = sorted(raw.get("contradicted", rec["evidence"]["facts_with_findings"]))
             rec["evidence_source"] = "verify --json"
+        rec["rests_on_findings"] = [_link(reg, fid) for fid in rests]
 
     # parts
     parts = []

@@ -7,3 +7,4 @@ from libc.stdint cimport uint64_t
 ctypedef uint64_t u64
 
 cdef void fill_stream(u64 seed, u64 block, double* out, Py_ssize_t n) noexcept nogil
+cdef void fill_stream_nu(u64 seed, u64 block, double* out, Py_ssize_t n_normal, Py_ssize_t n_uniform) noexcept nogil

@@ -12,7 +12,10 @@ on every machine.
 * ``fill_pathblocks(seed, out, pblock, nthreads)``: out (R, P) seen as R rows of P paths;
   path block b (paths b*pblock .. ) is one stream (seed, b) read row by row, R x width
   numbers.  This is the layout the fused simulation kernels draw block by block.
-* cimportable nogil core (``_rng.pxd``): ``fill_stream(seed, block, out, n)``.
+* cimportable nogil core (``_rng.pxd``): ``fill_stream(seed, block, out, n)``, and
+  ``fill_stream_nu(seed, block, out, n_normal, n_uniform)``: normals, then uniforms in [0, 1)
+  (52 bits, u = (r >> 12) 2^-52) from the same four lanes (for kernels that need a uniform,
+  cheaper than a normal pushed through erfc).
 """
 from cython.parallel cimport parallel, prange
 from libc.stdlib cimport free, malloc
@@ -49,6 +52,7 @@ cdef extern from "src/normals.h" nogil:
     void rn_fill(u64* st, double* out, Py_ssize_t n, const double* wi, const u64* ki, const double* fi,
                  double r)
     u64 rn_next1(u64* s)
+    void rn_fill_u01(u64* st, double* out, Py_ssize_t n)
 
 
 cdef inline u64 _mix64(u64 z) noexcept nogil:
@@ -75,6 +79,15 @@ cdef void fill_stream(u64 seed, u64 block, double* out, Py_ssize_t n) noexcept n
     cdef u64 st[20]
     _seed_block(st, seed, block)
     rn_fill(st, out, n, WI, KI, FI, R)
+
+
+cdef void fill_stream_nu(u64 seed, u64 block, double* out, Py_ssize_t n_normal, Py_ssize_t n_uniform) noexcept nogil:
+    """The first n_normal normals of stream (seed, block) in out[0:n_normal], then n_uniform
+    uniforms in [0, 1) (52 bits) from the same lanes in out[n_normal:n_normal + n_uniform]."""
+    cdef u64 st[20]
+    _seed_block(st, seed, block)
+    rn_fill(st, out, n_normal, WI, KI, FI, R)
+    rn_fill_u01(st, out + n_normal, n_uniform)
 
 
 def _seed(seed):
@@ -149,3 +162,15 @@ def stream(seed, block, Py_ssize_t n):
     if n > 0:
         fill_stream(_seed(seed), _seed(block), &o[0], n)
     return out
+
+
+def stream_nu(seed, block, Py_ssize_t n_normal, Py_ssize_t n_uniform):
+    """(normals, uniforms): the first n_normal normals of stream (seed, block), then n_uniform
+    uniforms from the same lanes (the layout the exotics kernel draws)."""
+    if n_normal < 0 or n_uniform < 0:
+        raise ValueError(f"n_normal and n_uniform must be >= 0, got {n_normal}, {n_uniform}")
+    out = np.empty(n_normal + n_uniform)
+    cdef double[::1] o = out
+    if n_normal + n_uniform > 0:
+        fill_stream_nu(_seed(seed), _seed(block), &o[0], n_normal, n_uniform)
+    return out[:n_normal], out[n_normal:]

@@ -102,6 +102,23 @@ _TABLES = None
 
 def normals_block(seed, block, n):
     """The first n normals of block ``block`` (the twin of _rng's fill_stream)."""
+    return _normals(seed, block, n)[0]
+
+
+def normals_uniforms_block(seed, block, n_normal, n_uniform):
+    """(normals, uniforms) of block ``block`` (the twin of _rng's fill_stream_nu): n_normal
+    normals, then n_uniform uniforms u = (r >> 12) 2^-52 from lanes 0..3 in (round, lane) order."""
+    z, lanes = _normals(seed, block, n_normal)
+    u = []
+    while len(u) < n_uniform:
+        for r in [next(lanes[lane]) for lane in range(LANES - 1)]:
+            if len(u) < n_uniform:
+                u.append((r >> 12) * 2.0 ** -52)
+    return z, np.array(u, dtype=float)
+
+
+def _normals(seed, block, n):
+    """The first n normals of block ``block`` and the lane generators, advanced past them."""
     global _TABLES
     if _TABLES is None:
         _TABLES = ziggurat_tables()
@@ -140,4 +157,4 @@ def normals_block(seed, block, n):
             x = candidate(r)
             if x is not None:
                 out.append(x)
-    return np.array(out, dtype=float)
+    return np.array(out, dtype=float), lanes

@@ -45,6 +45,19 @@ def test_normals_match_python_twin_including_rejections():
     assert np.any(np.abs(a) > rng_ref.ZIG_R)
 
 
+@pytest.mark.parametrize("nn, nu", [(0, 9), (30001, 4097), (5, 3), (8, 0)])
+def test_normals_then_uniforms_match_python_twin(nn, nu):
+    z, u = _rng.stream_nu(11, 3, nn, nu)
+    z2, u2 = rng_ref.normals_uniforms_block(11, 3, nn, nu)
+    np.testing.assert_array_equal(z, z2)
+    np.testing.assert_array_equal(u, u2)
+    np.testing.assert_array_equal(z, _rng.stream(11, 3, nn))
+    assert u.shape == (nu,) and np.all((u >= 0) & (u < 1))
+    if nu > 4000:      # 52-bit resolution, and roughly uniform
+        assert np.all(u * 2.0 ** 52 == np.floor(u * 2.0 ** 52))
+        assert abs(u.mean() - 0.5) < 5 * (1 / 12 / nu) ** 0.5
+
+
 def test_tables_tile_equal_areas():
     wi, ki, fi = rng_ref.ziggurat_tables()
     x = wi * 2.0 ** 52

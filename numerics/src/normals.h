@@ -140,4 +140,37 @@ static void rn_fill(uint64_t *st, double *out, ptrdiff_t n, const double *wi, co
     rn_put(&A, st);
 }
 
+/* Uniforms in [0, 1) with 52 random bits, u = (r >> 12) 2^-52 exactly, from lanes 0..3 stepped
+ * as one vector, in (round, lane) order (the tail of a last partial round is dropped); st
+ * advances.  The double is built from its bits (exponent of 1, minus 1): exact, no conversion
+ * instruction, the same on every machine. */
+RN_CLONES
+static void rn_fill_u01(uint64_t *st, double *out, ptrdiff_t n)
+{
+    const rn_v4u one = {0x3FF0000000000000ULL, 0x3FF0000000000000ULL, 0x3FF0000000000000ULL,
+                        0x3FF0000000000000ULL};
+    rn_lanes A;
+    ptrdiff_t j = 0;
+    int l;
+    rn_get(&A, st);
+    while (j < n) {
+        rn_v4u sum = A.s0 + A.s3, t = A.s1 << 17;
+        rn_v4u res = ((sum << 23) | (sum >> 41)) + A.s0, b;
+        rn_v4d u;
+        A.s2 ^= A.s0; A.s3 ^= A.s1; A.s1 ^= A.s2; A.s0 ^= A.s3; A.s2 ^= t;
+        A.s3 = (A.s3 << 45) | (A.s3 >> 19);
+        b = (res >> 12) | one;
+        memcpy(&u, &b, sizeof u);
+        u = u - 1.0;
+        if (j + 4 <= n) {
+            memcpy(out + j, &u, sizeof u);
+            j += 4;
+        } else {
+            for (l = 0; j < n; l++)
+                out[j++] = u[l];
+        }
+    }
+    rn_put(&A, st);
+}
+
 #endif

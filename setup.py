@@ -32,14 +32,18 @@ def _extensions():
     except ImportError as exc:  # pragma: no cover - build-system requires both
         sys.exit(f"building roughatlas needs Cython and NumPy ({exc})")
     compile_args = ["-O3", "-fopenmp"] if not DEBUG else ["-O0", "-g", "-fopenmp"]
+    # per module: sqrt without errno lets the exotics core's loops vectorise (same results)
+    extra = {"_exotics": ["-fno-math-errno"]}
+    headers = sorted(glob.glob(os.path.join("numerics", "src", "*.h")))
     exts = [
         Extension(
             "numerics." + os.path.splitext(os.path.basename(src))[0],
             [src],
             include_dirs=[numpy.get_include()],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            extra_compile_args=compile_args,
+            extra_compile_args=compile_args + extra.get(os.path.splitext(os.path.basename(src))[0], []),
             extra_link_args=["-fopenmp"],
+            depends=headers,
         )
         for src in sources
     ]

@@ -115,7 +115,7 @@ cdef int _block_ivi(const double[:, ::1] zn, const double[:, ::1] zu, const doub
                     double[::1] inta, Py_ssize_t p0, Py_ssize_t p1) noexcept nogil:
     """Paths p0..p1-1 of the iVi scheme (see ``simulate_ivi``)."""
     cdef Py_ssize_t n = zn.shape[0], m = c.shape[0], nb = p1 - p0, i, j, q
-    cdef double rb = sqrt(1.0 - rho * rho), al, ap, mu, z, qq, B, u, dU, dZ, dX
+    cdef double rb = sqrt(1.0 - rho * rho), al, ap, mu, z, qq, B, u, dU, dZ, dX, dM
     cdef double* F = <double*>malloc(m * nb * sizeof(double))
     cdef double* inv = <double*>malloc(m * sizeof(double))
     if F == NULL or inv == NULL:
@@ -150,9 +150,13 @@ cdef int _block_ivi(const double[:, ::1] zn, const double[:, ::1] zu, const doub
             else:
                 dU = 0.0
                 dZ = (cc * dU - al) / d
-            logs_T[p0 + q] += -0.5 * dU + rho * dZ + rb * sqrt(dU) * zb[i, p0 + q]
+            # the price sees the martingale part of dZ only: a step with alpha <= 0 has no
+            # quadratic variation (dU = 0), its dZ = -alpha / d is a push that keeps the
+            # variance equation, and letting it into log S broke E S_T = S_0 (-10 SE at H = 1/2)
+            dM = dZ if al > 0.0 or d == 0.0 else 0.0
+            logs_T[p0 + q] += -0.5 * dU + rho * dM + rb * sqrt(dU) * zb[i, p0 + q]
             intv[p0 + q] += dU
-            inta[p0 + q] += dZ
+            inta[p0 + q] += dM
             dX = -kappa * dU + eta * dZ
             for j in range(m):
                 F[j * nb + q] = (F[j * nb + q] + dX) * inv[j]

@@ -153,6 +153,15 @@ def ivi_step(al, zn, zu, cc, d):
     return dU, (cc * dU - al) / d
 
 
+def martingale_part(al, dZ, d):
+    """The part of dZ the price sees: dZ where alpha > 0 (or d = 0), else 0.  A step with
+    alpha <= 0 has dU = 0, no quadratic variation; its dZ = -alpha / d is a finite-variation
+    push that keeps the variance equation.  Let into log S it broke E S_T = S_0 (by about
+    -10 SE at H = 1/2, eta = 0.4, 4e5 paths); without it each step's factor
+    exp(rho dM - rho^2 dU / 2) has mean 1 (Wald's identity at the inverse-Gaussian passage time)."""
+    return dZ if d == 0.0 else np.where(al > 0.0, dZ, 0.0)
+
+
 def simulate_ivi(zn, zu, zb, c, gam, H, V0, kappa, theta, eta, rho, h):
     """Twin of the iVi kernel: (logS_T, intV, intA) with the history convolution
     sum_{j<i} W_{i-j} dX_j realised by the lift (c, gam) of W_1..W_n."""
@@ -169,9 +178,10 @@ def simulate_ivi(zn, zu, zb, c, gam, H, V0, kappa, theta, eta, rho, h):
     for i in range(n):
         al = G[i] + c @ F
         dU, dZ = ivi_step(al, zn[i], zu[i], cc, d)
-        logS += -0.5 * dU + rho * dZ + rb * np.sqrt(dU) * zb[i]
+        dM = martingale_part(al, dZ, d)
+        logS += -0.5 * dU + rho * dM + rb * np.sqrt(dU) * zb[i]
         U += dU
-        Z += dZ
+        Z += dM
         F = (F + (-kappa * dU + eta * dZ)[None, :]) * inv[:, None]
     return logS, U, Z
 
@@ -190,8 +200,9 @@ def simulate_ivi_direct(zn, zu, zb, H, V0, kappa, theta, eta, rho, h):
     for i in range(n):
         al = G[i] + (W[i:0:-1] @ dX[:i] if i else 0.0)
         dU, dZ = ivi_step(al, zn[i], zu[i], cc, d)
-        logS += -0.5 * dU + rho * dZ + rb * np.sqrt(dU) * zb[i]
+        dM = martingale_part(al, dZ, d)
+        logS += -0.5 * dU + rho * dM + rb * np.sqrt(dU) * zb[i]
         U += dU
-        Z += dZ
+        Z += dM
         dX[i] = -kappa * dU + eta * dZ
     return logS, U, Z

@@ -41,17 +41,21 @@ cdef extern from "src/exotics_core.h" nogil:
         const double* c
         const double* inv
         double cc, d, kappa, eta, rho, mu_h, beta
+        int need
     void ex_core(const ex_scheme* s, const double* zn, const double* zb, const double* uu, Py_ssize_t w,
                  double* F, double* acc, double* out, Py_ssize_t ldo)
 
 
 def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[::1] gam, double h,
                    double cc, double d, double kappa, double eta, double rho, double mu,
-                   Py_ssize_t stride, double beta, bint antithetic, double[:, ::1] out, int nthreads=1):
+                   Py_ssize_t stride, double beta, bint antithetic, double[:, ::1] out, int nthreads=1,
+                   int need=7):
     """Fill out (9, P) with the path statistics listed in the module docstring; G (n,) the iVi
     drift integrals, c, gam (m,) the lift of W_1..W_n, cc = 1 + kappa W_0, d = eta W_0,
     mu = r - q (per unit time), stride = steps between monitoring dates (divides n),
-    beta = the continuity-correction constant (0 for none)."""
+    beta = the continuity-correction constant (0 for none), need = the statistics kept beside
+    0 and 1 (bits: 1 extremes 2..5, 2 sums 6..7, 4 realised variance 8; the rows not asked
+    stay 0)."""
     cdef u64 sd = int(seed)
     cdef Py_ssize_t n = G.shape[0], m = c.shape[0], P = out.shape[1], Ph, nbk, b, p0, w, r, ph, j
     cdef ex_scheme s
@@ -63,6 +67,8 @@ def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[
         raise ValueError("exotics.simulate_stats: stride must divide the number of steps")
     if not cc > 0 or not d >= 0 or not h > 0:
         raise ValueError("exotics.simulate_stats: cc and h must be > 0 and d >= 0")
+    if not 0 <= need <= 7:
+        raise ValueError(f"exotics.simulate_stats: need must be in [0, 7], got {need}")
     if antithetic and P % 2:
         raise ValueError(f"n_paths must be even with antithetic=True, got {P}")
     inv = <double*>malloc(m * sizeof(double))
@@ -83,11 +89,12 @@ def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[
     s.rho = rho
     s.mu_h = mu * h
     s.beta = beta
+    s.need = need
     Ph = P // 2 if antithetic else P
     nbk = n_blocks(Ph, CPB)
     try:
         with nogil, parallel(num_threads=nthreads if nbk > 1 else 1):
-            buf = <double*>malloc((3 * n * CPB + (m + 5) * CPB) * sizeof(double))
+            buf = <double*>malloc((3 * n * CPB + (m + 4) * CPB) * sizeof(double))
             if buf == NULL:
                 with gil:
                     raise MemoryError("exotics.simulate_stats: could not allocate the per-thread buffer")

@@ -51,7 +51,7 @@ from numerics import _validate as v
 from numerics._bs_mc_helpers import n_threads, seed_of
 from numerics.mittag_leffler import mittag_leffler
 
-__all__ = ["MCResult", "PathStats", "RBergomiParams", "BG_BETA", "path_stats", "european", "barrier", "asian", "lookback",
+__all__ = ["MCResult", "PathStats", "RBergomiParams", "BG_BETA", "STATS", "path_stats", "european", "barrier", "asian", "lookback",
            "variance_swap", "volatility_swap", "expected_variance", "MAX_WORK"]
 
 BG_BETA = 0.5825971579390107     # -zeta(1/2) / sqrt(2 pi), Broadie-Glasserman-Kou
@@ -82,7 +82,8 @@ class PathStats:
     ``logS_T``, ``intV`` (integrated variance, year units), ``min_logS`` / ``max_logS`` over the
     monitoring dates and t_0, the same shifted by the continuity correction (``min_logS_bg``,
     ``max_logS_bg``), ``mean_S`` and ``mean_logS`` (over the monitoring dates t_1..t_N),
-    ``realized_var`` (sum of squared log returns between monitoring dates, not annualised)."""
+    ``realized_var`` (sum of squared log returns between monitoring dates, not annualised).
+    A group left out through ``path_stats(stats=...)`` is None."""
     logS_T: np.ndarray
     intV: np.ndarray
     min_logS: np.ndarray
@@ -130,8 +131,11 @@ def _market(T, S0, r, q):
     return T, S0, r, q
 
 
+STATS = {"extremes": 1, "averages": 2, "realized_var": 4}
+
+
 def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=1, bg_beta=0.0, m=20,
-               antithetic=True, seed=None):
+               antithetic=True, seed=None, stats=None):
     """Simulate rough Heston paths by the iVi scheme and keep only their statistics.
 
     Parameters
@@ -157,12 +161,17 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
         Second half of the paths uses the negated normals.
     seed : int, numpy.random.Generator or None
         Root of the random stream (fixed seed -> same numbers for any thread count).
+    stats : iterable of {"extremes", "averages", "realized_var"} or None
+        The monitoring statistics to keep (None: all).  ``logS_T`` and ``intV`` are always
+        kept; the fields of a group not asked for are None.  Asking for fewer saves time and
+        changes no number of the others (same seed, same paths).
 
     Returns
     -------
     PathStats
     """
     params = _model(params)
+    need = _need(stats)
     T, S0, r, q = _market(T, S0, r, q)
     n = v.integer("n_steps", n_steps, 1, 100_000)
     P = v.integer("n_paths", n_paths, 2, MAX_WORK)
@@ -179,17 +188,43 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
     m = v.integer("m", m, 1, 64)
     v.memory_budget(f"exotics.path_stats(n_paths={P})", 8 * 9 * P + 2 * 8 * (3 * n + m + 4) * _exotics.PBLOCK)
     if isinstance(params, RBergomiParams):
-        return _rbergomi_stats(params, T, n, P, r - q, stride, beta, bool(antithetic), seed)
+        return _keep(_rbergomi_stats(params, T, n, P, r - q, stride, beta, bool(antithetic), seed), need)
     h = T / n
     c, g, W0, _ = rough_heston_mc.ivi_lift(params.H, T, n, m)
     G = np.ascontiguousarray(rough_heston_mc_ref.ivi_drift(params.H, params.kappa, params.theta, params.V0, h, n))
     out = np.empty((9, P))
     _exotics.simulate_stats(seed_of(v.rng(seed)), G, c, g, h, 1.0 + params.kappa * W0, params.eta * W0,
                             params.kappa, params.eta, params.rho, r - q, stride, beta, bool(antithetic), out,
-                            n_threads())
+                            n_threads(), need)
     N = n // stride
-    return PathStats(out[0], out[1], out[2], out[3], out[4], out[5], out[6] / N, out[7] / N, out[8], N,
-                     bool(antithetic))
+    return _keep(PathStats(out[0], out[1], out[2], out[3], out[4], out[5], out[6] / N, out[7] / N, out[8], N,
+                           bool(antithetic)), need)
+
+
+def _need(stats):
+    if stats is None:
+        return 7
+    if isinstance(stats, str):
+        stats = [stats]
+    try:
+        names = list(stats)
+    except TypeError:
+        raise ValueError(f"stats must be None or an iterable of {sorted(STATS)}, got {stats!r}") from None
+    bad = [x for x in names if x not in STATS]
+    if bad:
+        raise ValueError(f"stats: unknown statistic(s) {bad!r}; choose from {sorted(STATS)}")
+    return sum({STATS[x] for x in names})
+
+
+def _keep(ps, need):
+    """None for the groups not asked for (never a row of zeros that looks like data)."""
+    if not need & STATS["extremes"]:
+        ps.min_logS = ps.max_logS = ps.min_logS_bg = ps.max_logS_bg = None
+    if not need & STATS["averages"]:
+        ps.mean_S = ps.mean_logS = None
+    if not need & STATS["realized_var"]:
+        ps.realized_var = None
+    return ps
 
 
 def _rbergomi_stats(p, T, n, P, mu, stride, beta, antithetic, seed):
@@ -268,7 +303,7 @@ def european(params, K, T, kind="call", S0=1.0, r=0.0, q=0.0, n_steps=100, n_pat
     _kind(kind)
     T, S0, r, q = _market(T, S0, r, q)
     K = v.real("K", K, 0.0, None, lo_open=True)
-    st = path_stats(params, T, S0=S0, r=r, q=q, **_sim_args(n_steps, n_paths, 1, m, antithetic, seed))
+    st = path_stats(params, T, S0=S0, r=r, q=q, stats=(), **_sim_args(n_steps, n_paths, 1, m, antithetic, seed))
     ST = S0 * np.exp(st.logS_T)
     disc = math.exp(-r * T)
     y = disc * (np.maximum(ST - K, 0.0) if kind == "call" else np.maximum(K - ST, 0.0))
@@ -320,7 +355,7 @@ def barrier(params, K, B, T, barrier_type="up-and-out", kind="call", S0=1.0, r=0
     B = v.real("B", B, 0.0, 1e12, lo_open=True)
     rebate = v.real("rebate", rebate, 0.0, 1e12)
     st = path_stats(params, T, S0=S0, r=r, q=q, bg_beta=BG_BETA if continuity_correction else 0.0,
-                    **_sim_args(n_steps, n_paths, monitor_every, m, antithetic, seed))
+                    stats=("extremes",), **_sim_args(n_steps, n_paths, monitor_every, m, antithetic, seed))
     lb = math.log(B / S0)
     if barrier_type.startswith("up"):
         hit = (st.max_logS_bg if continuity_correction else st.max_logS) >= lb
@@ -366,7 +401,8 @@ def asian(params, K, T, kind="call", average="arithmetic", strike="fixed", S0=1.
         raise ValueError(f"strike must be 'fixed' or 'floating', got {strike!r}")
     T, S0, r, q = _market(T, S0, r, q)
     K = v.real("K", K, 0.0, 1e12, lo_open=True)
-    st = path_stats(params, T, S0=S0, r=r, q=q, **_sim_args(n_steps, n_paths, monitor_every, m, antithetic, seed))
+    st = path_stats(params, T, S0=S0, r=r, q=q, stats=("averages",),
+                    **_sim_args(n_steps, n_paths, monitor_every, m, antithetic, seed))
     A = S0 * (st.mean_S if average == "arithmetic" else np.exp(st.mean_logS))
     ST = S0 * np.exp(st.logS_T)
     disc = math.exp(-r * T)
@@ -405,7 +441,7 @@ def lookback(params, T, kind="call", strike="floating", K=None, S0=1.0, r=0.0, q
             raise ValueError("K is required for a fixed-strike lookback")
         K = v.real("K", K, 0.0, 1e12, lo_open=True)
     st = path_stats(params, T, S0=S0, r=r, q=q, bg_beta=BG_BETA if continuity_correction else 0.0,
-                    **_sim_args(n_steps, n_paths, monitor_every, m, antithetic, seed))
+                    stats=("extremes",), **_sim_args(n_steps, n_paths, monitor_every, m, antithetic, seed))
     mn = S0 * np.exp(st.min_logS_bg if continuity_correction else st.min_logS)
     mx = S0 * np.exp(st.max_logS_bg if continuity_correction else st.max_logS)
     ST = S0 * np.exp(st.logS_T)
@@ -453,7 +489,7 @@ def expected_variance(params, T):
 
 def _swap(params, T, transform, n_steps, n_paths, monitor_every, control_variate, m, antithetic, seed):
     T = v.real("T", T, 0.0, 100.0, lo_open=True)
-    st = path_stats(params, T, **_sim_args(n_steps, n_paths, monitor_every, m, antithetic, seed))
+    st = path_stats(params, T, stats=("realized_var",), **_sim_args(n_steps, n_paths, monitor_every, m, antithetic, seed))
     y = transform(st.realized_var / T)
     if control_variate:
         return _estimate(y, st.antithetic, st.intV / T, expected_variance(params, T))

@@ -67,6 +67,35 @@ def test_path_statistics_are_consistent():
     assert not np.allclose(st.logS_T[:h], st.logS_T[h:])
 
 
+def test_asking_for_fewer_statistics_changes_no_number():
+    p = _p(0.2)
+    kw = dict(monitor_every=2, bg_beta=exotics.BG_BETA, seed=9)
+    full = exotics.path_stats(p, 1.0, 40, 512, **kw)
+    for group, fields in (("extremes", ("min_logS", "max_logS", "min_logS_bg", "max_logS_bg")),
+                          ("averages", ("mean_S", "mean_logS")), ("realized_var", ("realized_var",))):
+        part = exotics.path_stats(p, 1.0, 40, 512, stats=[group], **kw)
+        np.testing.assert_array_equal(part.logS_T, full.logS_T)
+        np.testing.assert_array_equal(part.intV, full.intV)
+        for f in fields:
+            np.testing.assert_array_equal(getattr(part, f), getattr(full, f))
+        others = [f for f in ("min_logS", "mean_S", "realized_var") if f not in fields]
+        assert all(getattr(part, f) is None for f in others), group
+    none = exotics.path_stats(p, 1.0, 40, 512, stats=(), **kw)
+    assert none.min_logS is None and none.mean_S is None and none.realized_var is None
+    with pytest.raises(ValueError, match="unknown statistic"):
+        exotics.path_stats(p, 1.0, 40, 512, stats=["max"])
+
+
+def test_kernel_exp_is_within_two_ulp_of_libm():
+    # one monitoring date: mean_S is the kernel's own exp of log S_T (a polynomial, so that the
+    # loop vectorises); compare with NumPy's exp on the same numbers
+    p = _p(0.1, eta=1.5)
+    st = exotics.path_stats(p, 4.0, 8, 20000, monitor_every=8, seed=4)
+    ref = np.exp(st.logS_T)
+    assert st.logS_T.min() < -1.0 and st.logS_T.max() > 0.4      # a spread of arguments
+    np.testing.assert_allclose(st.mean_S, ref, rtol=4.5e-16, atol=0)
+
+
 def test_control_variate_reduces_the_error_and_stays_unbiased():
     p = _p(0.1)
     kw = dict(n_steps=50, n_paths=8000, seed=9)

@@ -2,8 +2,9 @@
  * with the paths innermost and without branches (GCC vectorises them; an AVX2 clone on x86-64
  * Linux, as numerics/src/normals.h).  Only IEEE add / mul / div / sqrt and compares are
  * vectorised, and no FMA is formed (neither clone enables FMA), so both clones give the same
- * bits; exp runs in a scalar loop of its own (libm), so does nothing else.  The core is compiled
- * without trapping-math (the selects compute both sides; no FP exception is ever read) and the
+ * bits; exp is ex_exp below (a polynomial, not libm, for the same reason).  The core is compiled
+ * without trapping-math (the selects compute both sides; no FP exception is ever read), with
+ * fp-contract off (no FMA even where a clone could form one), and the
  * module with -fno-math-errno (setup.py; every sqrt argument is >= 0 by construction): that
  * lets the loops vectorise and changes no result, sqrt is still the correctly rounded IEEE
  * square root.
@@ -25,23 +26,68 @@
 #define RA_EXOTICS_CORE_H
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define EX_CLONES __attribute__((target_clones("avx2", "default"), optimize("no-trapping-math")))
-#elif defined(__GNUC__)
-#define EX_CLONES __attribute__((optimize("no-trapping-math")))
+#if defined(__GNUC__) && !defined(__clang__)
+#define EX_OPT __attribute__((optimize("no-trapping-math", "fp-contract=off")))
 #else
-#define EX_CLONES
+#define EX_OPT
 #endif
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define EX_CLONES __attribute__((target_clones("avx2", "default"))) EX_OPT
+#else
+#define EX_CLONES EX_OPT
+#endif
+
+/* exp(x) for the running sums of S, branch-free so the loop vectorises, the same bits in both
+ * clones: k = round(x / ln 2) by the 1.5 2^52 trick, r = x - k ln 2 (Cody-Waite, ln 2 split so
+ * k ln2_hi is exact for |k| < 2^11), Taylor polynomial of degree 13 on |r| <= ln(2)/2 (truncation
+ * < 1e-17 relative), times 2^k built from its bits.  x is clamped to [-700, 700] first (log S of
+ * a path never comes near).  Within 2 ulp of libm exp; tested against it in tests/test_exotics.py. */
+EX_OPT static inline double ex_exp(double x)
+{
+    const double shift = 6755399441055744.0;               /* 1.5 * 2^52 */
+    const double log2e = 1.4426950408889634, ln2_hi = 0.693147180369123816490;
+    const double ln2_lo = 1.90821492927058770002e-10;
+    double t, kf, r, p;
+    uint64_t kb;
+    x = x < -700.0 ? -700.0 : x;
+    x = x > 700.0 ? 700.0 : x;
+    t = x * log2e + shift;
+    kf = t - shift;
+    r = (x - kf * ln2_hi) - kf * ln2_lo;
+    p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    memcpy(&kb, &t, sizeof kb);
+    kb = (kb - 0x4338000000000000ULL + 1023) << 52;       /* the integer k sits in t's low bits */
+    memcpy(&t, &kb, sizeof t);
+    return p * t;
+}
 
 typedef struct {
     ptrdiff_t n, m, stride;
     const double *G, *c, *inv;
     double cc, d, kappa, eta, rho, mu_h, beta;
+    int need;            /* EX_EXTREMES | EX_SUMS | EX_RV: the statistics kept (others stay 0) */
 } ex_scheme;
 
+enum { EX_EXTREMES = 1, EX_SUMS = 2, EX_RV = 4 };
+
 /* Paths 0..w-1 of a block: normals zn[i w + q], zb[i w + q], uniforms uu[i w + q]; F scratch
- * (m w), acc scratch (5 w); statistics to out[k ldo + q] (k = 0..8). */
+ * (m w), acc scratch (4 w); statistics to out[k ldo + q] (k = 0..8). */
 EX_CLONES
 static void ex_core(const ex_scheme *s, const double *restrict zn, const double *restrict zb,
                     const double *restrict uu, ptrdiff_t w, double *restrict F, double *restrict acc,
@@ -55,7 +101,6 @@ static void ex_core(const ex_scheme *s, const double *restrict zn, const double 
     double *restrict xlast = acc + w;       /* log S at the last monitoring date */
     double *restrict al = acc + 2 * w;
     double *restrict dX = acc + 3 * w;
-    double *restrict ex = acc + 4 * w;
     double *restrict x = out, *restrict iv = out + ldo, *restrict mn = out + 2 * ldo;
     double *restrict mx = out + 3 * ldo, *restrict mnb = out + 4 * ldo, *restrict mxb = out + 5 * ldo;
     double *restrict sS = out + 6 * ldo, *restrict sL = out + 7 * ldo, *restrict rv = out + 8 * ldo;
@@ -109,27 +154,32 @@ static void ex_core(const ex_scheme *s, const double *restrict zn, const double 
                 Fj[q] = (Fj[q] + dX[q]) * ij;
         }
         if ((i + 1) % s->stride == 0) {
-            for (q = 0; q < w; q++) {
-                const double xq = x[q], dx = xq - xlast[q];
-                xlast[q] = xq;
-                rv[q] += dx * dx;
-                sL[q] += xq;
+            if (s->need & EX_RV)
+                for (q = 0; q < w; q++) {
+                    const double dx = x[q] - xlast[q];
+                    xlast[q] = x[q];
+                    rv[q] += dx * dx;
+                }
+            if (s->need & EX_SUMS) {
+                for (q = 0; q < w; q++)
+                    sL[q] += x[q];
+                for (q = 0; q < w; q++)
+                    sS[q] += ex_exp(x[q]);
             }
-            for (q = 0; q < w; q++) {
-                const double xq = x[q], lo = mn[q], hi = mx[q];
-                mn[q] = xq < lo ? xq : lo;
-                mx[q] = xq > hi ? xq : hi;
+            if (s->need & EX_EXTREMES) {
+                for (q = 0; q < w; q++) {
+                    const double xq = x[q], lo = mn[q], hi = mx[q];
+                    mn[q] = xq < lo ? xq : lo;
+                    mx[q] = xq > hi ? xq : hi;
+                }
+                for (q = 0; q < w; q++) {
+                    const double bg = beta * sqrt(uacc[q]), a = x[q] - bg, b = x[q] + bg, lo = mnb[q], hi = mxb[q];
+                    mnb[q] = a < lo ? a : lo;
+                    mxb[q] = b > hi ? b : hi;
+                }
             }
-            for (q = 0; q < w; q++) {
-                const double bg = beta * sqrt(uacc[q]), a = x[q] - bg, b = x[q] + bg, lo = mnb[q], hi = mxb[q];
-                mnb[q] = a < lo ? a : lo;
-                mxb[q] = b > hi ? b : hi;
+            for (q = 0; q < w; q++)
                 uacc[q] = 0.0;
-            }
-            for (q = 0; q < w; q++)
-                ex[q] = exp(x[q]);
-            for (q = 0; q < w; q++)
-                sS[q] += ex[q];
         }
     }
 }

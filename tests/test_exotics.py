@@ -1,6 +1,7 @@
 """Monte Carlo exotics (numerics.exotics): engine vs COS, parity, QuantLib at H = 1/2, variance swap
 vs the Mittag-Leffler closed form, determinism across thread counts, validation."""
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -84,6 +85,17 @@ def test_asking_for_fewer_statistics_changes_no_number():
     assert none.min_logS is None and none.mean_S is None and none.realized_var is None
     with pytest.raises(ValueError, match="unknown statistic"):
         exotics.path_stats(p, 1.0, 40, 512, stats=["max"])
+
+
+def test_truncation_fraction_is_reported_and_warned_where_the_scheme_is_biased():
+    strong = dict(kappa=0.3, theta=0.02, eta=0.4, rho=-0.7, V0=0.02)   # Feller ratio 0.075
+    with pytest.warns(RuntimeWarning, match="alpha <= 0"):
+        st = exotics.path_stats(rh.RoughHestonParams(H=0.5, **strong), 0.5, 25, 4000, seed=1, stats=())
+    assert st.truncated > exotics.TRUNCATION_WARN
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ok = exotics.path_stats(_p(0.1), 0.5, 25, 4000, seed=1, stats=())
+    assert 0.0 <= ok.truncated < exotics.TRUNCATION_WARN
 
 
 def test_kernel_exp_is_within_two_ulp_of_libm():

@@ -32,3 +32,16 @@ def test_readme_quick_start_runs():
     assert m, lines[1]
     assert abs(float(m.group(1)) - float(m.group(3))) < 0.02, lines[1]
     assert lines[2] == "skew_exp_identity PROVED", lines[2]
+
+
+def test_readme_exotics_block_runs():
+    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    m = re.search(r"^### Monte Carlo exotics in a notebook\n(.*?)(?=^##)", text, re.S | re.M)
+    assert m, "README.md has no '### Monte Carlo exotics in a notebook' section"
+    (block,) = re.findall(r"```python\n(.*?)```", m.group(1), re.S)
+    code = block + "\nassert r.ci_low < r.price < r.ci_high and 0 < r.se < 1e-3\nprint('ok')\n"
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "ok"

@@ -15,7 +15,8 @@ steps, t_0 = 0 included in the extremes, excluded from the averages),
   5 max (log S + beta sqrt(dU over the monitoring interval))   (Broadie-Glasserman shift,
     with the interval's own integrated variance as sigma^2 dt),
   6 sum S / S0, 7 sum log(S / S0), 8 sum (Delta log S)^2, 9 the number of steps with
-  alpha <= 0 (dU = 0 there: the scheme's one truncation, a bias diagnostic).
+  alpha <= 0 (dU = 0 there: the scheme's one truncation, a bias diagnostic), 10 intA = sum dM
+  (the martingale part of dZ, for the mixing estimator of numerics.rough_heston_mc).
 
 Draws: path block b (``PBLOCK`` paths of the first Ph = P or P/2 with antithetic) is stream
 (seed, b) of numerics._rng (``fill_stream_nu``): 2 n width normals laid out (2, n, width),
@@ -32,7 +33,7 @@ from numerics._rng cimport fill_stream_nu, u64
 
 PBLOCK = 64
 cdef Py_ssize_t CPB = 64
-NSTATS = 10
+NSTATS = 11
 
 
 cdef extern from "src/exotics_core.h" nogil:
@@ -51,7 +52,7 @@ def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[
                    double cc, double d, double kappa, double eta, double rho, double mu,
                    Py_ssize_t stride, double beta, bint antithetic, double[:, ::1] out, int nthreads=1,
                    int need=7):
-    """Fill out (10, P) with the path statistics listed in the module docstring; G (n,) the iVi
+    """Fill out (11, P) with the path statistics listed in the module docstring; G (n,) the iVi
     drift integrals, c, gam (m,) the lift of W_1..W_n, cc = 1 + kappa W_0, d = eta W_0,
     mu = r - q (per unit time), stride = steps between monitoring dates (divides n),
     beta = the continuity-correction constant (0 for none), need = the statistics kept beside
@@ -62,7 +63,7 @@ def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[
     cdef ex_scheme s
     cdef double* buf
     cdef double* inv
-    if out.shape[0] != 10 or gam.shape[0] != m or m < 1 or n < 1:
+    if out.shape[0] != 11 or gam.shape[0] != m or m < 1 or n < 1:
         raise ValueError("exotics.simulate_stats: shapes disagree")
     if stride < 1 or n % stride:
         raise ValueError("exotics.simulate_stats: stride must divide the number of steps")

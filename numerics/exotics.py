@@ -43,13 +43,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 
 import numpy as np
 
-from numerics import _exotics, rbergomi, rough_heston, rough_heston_mc, rough_heston_mc_ref
+from numerics import _exotics, rbergomi, rough_heston, rough_heston_mc
 from numerics import _validate as v
-from numerics._bs_mc_helpers import n_threads, seed_of
+from numerics._bs_mc_helpers import seed_of
 from numerics.mittag_leffler import mittag_leffler
 
 __all__ = ["MCResult", "PathStats", "RBergomiParams", "BG_BETA", "STATS", "path_stats", "european", "barrier", "asian", "lookback",
@@ -57,11 +56,7 @@ __all__ = ["MCResult", "PathStats", "RBergomiParams", "BG_BETA", "STATS", "path_
 
 BG_BETA = 0.5825971579390107     # -zeta(1/2) / sqrt(2 pi), Broadie-Glasserman-Kou
 MAX_WORK = 1 << 30                # n_paths x n_steps ceiling of one call
-# warn above this fraction of truncated iVi steps (alpha <= 0).  Measured (mixing estimator,
-# 1e5 paths): 2.8 % -> ATM +6 to +7 SE (3e-4) at H = 1/2, 0.9 % -> +2 to +3 SE (1.1e-4) at
-# H = 0.3 (kappa 0.3, theta 0.02, eta 0.3); 1.5-6.5 % -> +4 to +19 SE at eta 0.4; <= 0.2 % at
-# H <= 0.1 with eta 0.3 and <= 0.05 % in the milder set-up, unbiased within 2 SE there
-TRUNCATION_WARN = 0.005
+TRUNCATION_WARN = rough_heston_mc.TRUNCATION_WARN   # see numerics.rough_heston_mc
 _Z95 = 1.959963984540054
 
 
@@ -195,24 +190,14 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
         raise ValueError(f"n_paths must be even and >= 4 with antithetic=True (two pairs for an SE), got {P}")
     beta = v.real("bg_beta", bg_beta, 0.0, 10.0)
     m = v.integer("m", m, 1, 64)
-    v.memory_budget(f"exotics.path_stats(n_paths={P})", 8 * 10 * P + 2 * 8 * (3 * n + m + 4) * _exotics.PBLOCK)
+    v.memory_budget(f"exotics.path_stats(n_paths={P})", 8 * _exotics.NSTATS * P + 2 * 8 * (3 * n + m + 4) * _exotics.PBLOCK)
     if isinstance(params, RBergomiParams):
         return _keep(_rbergomi_stats(params, T, n, P, r - q, stride, beta, bool(antithetic), seed), need)
-    h = T / n
-    c, g, W0, _ = rough_heston_mc.ivi_lift(params.H, T, n, m)
-    G = np.ascontiguousarray(rough_heston_mc_ref.ivi_drift(params.H, params.kappa, params.theta, params.V0, h, n))
-    out = np.empty((10, P))
-    _exotics.simulate_stats(seed_of(v.rng(seed)), G, c, g, h, 1.0 + params.kappa * W0, params.eta * W0,
-                            params.kappa, params.eta, params.rho, r - q, stride, beta, bool(antithetic), out,
-                            n_threads(), need)
+    out, trunc = rough_heston_mc.ivi_fused(params.H, params.kappa, params.theta, params.eta, params.rho, params.V0,
+                                           T, n, P, m, seed_of(v.rng(seed)), bool(antithetic), r - q, stride, beta,
+                                           need)
     N = n // stride
-    trunc = float(out[9].sum()) / (n * P)
-    if trunc > TRUNCATION_WARN:
-        warnings.warn(f"iVi scheme: alpha <= 0 (dU set to 0) in {100 * trunc:.1f} % of the path-steps "
-                      f"(H={params.H!r}, Feller ratio 2 kappa theta / eta^2 = "
-                      f"{_feller(params):.3g}); prices may be biased upward (measured: ATM +2 to +7 SE at "
-                      "1e5 paths where this was 0.9-6 %, numerics/STOCHASTIC.md); check the European "
-                      "against COS", RuntimeWarning, stacklevel=2)
+    rough_heston_mc.warn_truncation(trunc, params.H, params.kappa, params.theta, params.eta)
     return _keep(PathStats(out[0], out[1], out[2], out[3], out[4], out[5], out[6] / N, out[7] / N, out[8], N,
                            bool(antithetic), trunc), need)
 
@@ -241,10 +226,6 @@ def _keep(ps, need):
     if not need & STATS["realized_var"]:
         ps.realized_var = None
     return ps
-
-
-def _feller(p):
-    return 2.0 * p.kappa * p.theta / (p.eta * p.eta) if p.eta > 0 else math.inf
 
 
 def _rbergomi_stats(p, T, n, P, mu, stride, beta, antithetic, seed):

@@ -129,14 +129,15 @@ def ivi_drift(H, kappa, theta, V0, h, n):
     return np.diff(V0 * t + kappa * theta * t ** (a + 1) / math.gamma(a + 2))
 
 
-def ivi_step(al, zn, zu, cc, d):
+def ivi_step(al, zn, zu, cc, d, u=None):
     """(dU, dZ) of one step given alpha = the step's conditional mean integrated variance before
     the implicit part: dU solves cc dU = alpha + d dZ with dZ a martingale increment of
     quadratic variation dU, i.e. dU ~ IG(alpha / cc, (alpha / d)^2) (first passage of a Brownian
     motion with drift), sampled by Michael-Schucany-Haas from the normals zn, zu (u = Phi(zu)),
     in the cancellation-free form x = mu / B or mu B, B = 1 + q/2 + sqrt(q + q^2/4),
     q = zn^2 d^2 / (cc alpha).  alpha <= 0: dU = 0.  d = 0 (eta = 0): dU = alpha^+ / cc,
-    dZ = sqrt(dU) zn."""
+    dZ = sqrt(dU) zn.  ``u``: the uniforms themselves (the fused kernel's draws), instead of
+    Phi(zu)."""
     from scipy.special import erfc
 
     ap = np.maximum(al, 0.0)
@@ -147,7 +148,8 @@ def ivi_step(al, zn, zu, cc, d):
     with np.errstate(divide="ignore", invalid="ignore"):
         q = zn * zn * (d * d) / (cc * ap)
         B = 1.0 + 0.5 * q + np.sqrt(q + 0.25 * q * q)
-        u = 0.5 * erfc(-zu * 0.7071067811865476)
+        if u is None:
+            u = 0.5 * erfc(-zu * 0.7071067811865476)
         dU = np.where(u * (B + 1.0) <= B, mu / B, mu * B)
     dU = np.where(al > 0.0, dU, 0.0)
     return dU, (cc * dU - al) / d

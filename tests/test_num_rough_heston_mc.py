@@ -174,6 +174,50 @@ def test_ivi_prices_match_cos_within_4se_at_h_0_1():
     assert e.price[1] - cos[1] > 4 * e.se[1]          # the same test sees the Euler lift's bias
 
 
+@pytest.mark.parametrize("antithetic", [False, True])
+def test_fused_ivi_kernel_matches_numpy_twin_on_its_own_draws(antithetic):
+    """The fused kernel (numerics/src/exotics_core.h, used by simulate(scheme="ivi") and the
+    exotics) against the twin, path by path, on the kernel's own block draws: normals zn, zb,
+    then uniforms (numerics._rng.stream_nu); antithetic paths use -z and 1 - u."""
+    from numerics import _exotics, _rng
+    H, T, n, m, seed, w = 0.1, 0.5, 30, 20, 12345, _exotics.PBLOCK
+    par = dict(PAR, eta=0.9)                 # some alpha <= 0 steps too
+    P = 2 * w + 6                            # three blocks, the last one short
+    Ph = P // 2 if antithetic else P
+    out, trunc = rm.ivi_fused(H, par["kappa"], par["theta"], par["eta"], par["rho"], par["V0"], T, n, P, m, seed,
+                              antithetic)
+    c, g, W0, _ = rm.ivi_lift(H, T, n, m)
+    h = T / n
+    G = rr.ivi_drift(H, par["kappa"], par["theta"], par["V0"], h, n)
+    cc, d = 1.0 + par["kappa"] * W0, par["eta"] * W0
+    zn, zb, uu = np.empty((n, Ph)), np.empty((n, Ph)), np.empty((n, Ph))
+    for b in range(-(-Ph // w)):
+        p0, wb = b * w, min(w, Ph - b * w)
+        z, u = _rng.stream_nu(seed, b, 2 * n * wb, n * wb)
+        zn[:, p0:p0 + wb] = z[:n * wb].reshape(n, wb)
+        zb[:, p0:p0 + wb] = z[n * wb:].reshape(n, wb)
+        uu[:, p0:p0 + wb] = u.reshape(n, wb)
+    if antithetic:
+        zn, zb, uu = np.hstack([zn, -zn]), np.hstack([zb, -zb]), np.hstack([uu, 1.0 - uu])
+    inv = 1.0 / (1.0 + g * h)
+    F = np.zeros((c.size, P))
+    logS, U, A, nt = np.zeros(P), np.zeros(P), np.zeros(P), 0
+    rb = math.sqrt(1.0 - par["rho"] ** 2)
+    for i in range(n):
+        al = G[i] + c @ F
+        dU, dZ = rr.ivi_step(al, zn[i], None, cc, d, u=uu[i])
+        dM = rr.martingale_part(al, dZ, d)
+        logS += -0.5 * dU + par["rho"] * dM + rb * np.sqrt(dU) * zb[i]
+        U += dU
+        A += dM
+        nt += int(np.sum(al <= 0))
+        F = (F + (-par["kappa"] * dU + par["eta"] * dZ)[None, :]) * inv[:, None]
+    np.testing.assert_allclose(out[0], logS, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out[1], U, rtol=1e-12)
+    np.testing.assert_allclose(out[10], A, rtol=0, atol=1e-12)
+    assert trunc == nt / (n * P) and nt > 0
+
+
 def test_ivi_stays_nonnegative_and_martingale_far_beyond_feller():
     # eta^2 >> 2 kappa theta: the Euler lift would truncate often; the integrated variance of the
     # iVi scheme is non-decreasing by construction and S stays a martingale

@@ -87,7 +87,7 @@ typedef struct {
 enum { EX_EXTREMES = 1, EX_SUMS = 2, EX_RV = 4 };
 
 /* Paths 0..w-1 of a block: normals zn[i w + q], zb[i w + q], uniforms uu[i w + q]; F scratch
- * (m w), acc scratch (4 w); statistics to out[k ldo + q] (k = 0..9). */
+ * (m w), acc scratch (4 w); statistics to out[k ldo + q] (k = 0..10). */
 EX_CLONES
 static void ex_core(const ex_scheme *s, const double *restrict zn, const double *restrict zb,
                     const double *restrict uu, ptrdiff_t w, double *restrict F, double *restrict acc,
@@ -105,13 +105,14 @@ static void ex_core(const ex_scheme *s, const double *restrict zn, const double 
     double *restrict mx = out + 3 * ldo, *restrict mnb = out + 4 * ldo, *restrict mxb = out + 5 * ldo;
     double *restrict sS = out + 6 * ldo, *restrict sL = out + 7 * ldo, *restrict rv = out + 8 * ldo;
     double *restrict tr = out + 9 * ldo;    /* steps with al <= 0 (the scheme's one truncation) */
+    double *restrict ia = out + 10 * ldo;   /* sum of dM, the martingale part of dZ (mixing estimator) */
     ptrdiff_t i, j, q;
     for (q = 0; q < m * w; q++)
         F[q] = 0.0;
     for (q = 0; q < w; q++) {
         uacc[q] = 0.0;
         xlast[q] = 0.0;
-        x[q] = iv[q] = mn[q] = mx[q] = mnb[q] = mxb[q] = sS[q] = sL[q] = rv[q] = tr[q] = 0.0;
+        x[q] = iv[q] = mn[q] = mx[q] = mnb[q] = mxb[q] = sS[q] = sL[q] = rv[q] = tr[q] = ia[q] = 0.0;
     }
     for (i = 0; i < n; i++) {
         const double *restrict z = zn + i * w, *restrict zc = zb + i * w, *restrict u = uu + i * w;
@@ -135,6 +136,7 @@ static void ex_core(const ex_scheme *s, const double *restrict zn, const double 
                 const double dM = a > 0.0 ? dZ : 0.0;
                 x[q] = x[q] + mu_h - 0.5 * dU + rho * dM + rb * sqrt(dU) * zc[q];
                 iv[q] += dU;
+                ia[q] += dM;
                 uacc[q] += dU;
                 tr[q] += a > 0.0 ? 0.0 : 1.0;
                 dX[q] = -kappa * dU + eta * dZ;
@@ -146,6 +148,7 @@ static void ex_core(const ex_scheme *s, const double *restrict zn, const double 
                 tr[q] += a > 0.0 ? 0.0 : 1.0;
                 x[q] = x[q] + mu_h - 0.5 * dU + rho * dZ + rb * sq * zc[q];
                 iv[q] += dU;
+                ia[q] += dZ;
                 uacc[q] += dU;
                 dX[q] = -kappa * dU + eta * dZ;
             }

@@ -491,11 +491,15 @@ def _solve_cf(p, u, T, n, richardson, check=True, refine=True, coarse=False):
     return ih, iF
 
 
+class _Unresolved(ValueError):
+    """A frequency the Adams grid does not resolve (a finer grid may)."""
+
+
 def _raise_unresolved(p, u, T, n, blown):
     bad = blown != 0
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
-        raise ValueError(f"the Riccati solution at frequency u={u[j]:.6g} (T={T!r}) is not resolved "
+        raise _Unresolved(f"the Riccati solution at frequency u={u[j]:.6g} (T={T!r}) is not resolved "
                          f"by n={n} steps (step {int(blown[j])}); increase n")
 
 
@@ -713,8 +717,14 @@ def _slice_to_accuracy(p, strikes, T, S0, r, q, accuracy):
     scale = math.exp(-r * T) * np.maximum(strikes, F)
     while True:
         with collect_warnings() as said:
-            sl = _Slice(p, T, n, None, st["cf_tol"], 2, range_tol=st["range_tol"], nodes=st["nodes"],
-                        coarse=True)
+            try:
+                sl = _Slice(p, T, n, None, st["cf_tol"], 2, range_tol=st["range_tol"], nodes=st["nodes"],
+                            coarse=True)
+            except _Unresolved:
+                if 2 * n > N_ACCURACY_MAX:
+                    raise
+                n *= 2                            # a finer grid may resolve it
+                continue
             call, put, *_ = _price_slice(p, sl, strikes, S0, r, q, vega=False)
         # one bound for the slice: the largest discretisation difference plus the largest
         # COS estimate (per strike, the two need not peak at the same strike)

@@ -134,8 +134,8 @@ def test_not_met_is_reported():
 
 def test_settings_and_validation():
     st = rh.settings_for_accuracy(1e-5, strikes=[50.0, 200.0], S0=100.0)
-    assert st == dict(n=64, richardson=2, nodes=16, cf_tol=0.25 * 1e-5 * 100 / 200, range_tol=0.25 * 1e-5 * 100 / 200)
-    assert rh.settings_for_accuracy(1e-7)["n"] == 128 and rh.settings_for_accuracy(1e-8)["n"] == 256
+    assert st == dict(n=32, richardson=2, nodes=16, cf_tol=0.25 * 1e-5 * 100 / 200, range_tol=0.25 * 1e-5 * 100 / 200)
+    assert [rh.settings_for_accuracy(a)["n"] for a in (1e-2, 1e-6, 1e-7, 1e-8)] == [32, 64, 128, 256]
     for bad in (0.0, 1e-9, 0.1, float("nan"), True, "1e-5"):
         with pytest.raises(ValueError, match="accuracy"):
             rh.price_to_accuracy(dict(H=0.1, kappa=0.3, theta=0.02, eta=0.3, rho=-0.7, V0=0.02), [1.0], 0.5,

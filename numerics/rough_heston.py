@@ -737,7 +737,9 @@ def _slice_to_accuracy(p, strikes, T, S0, r, q, accuracy):
             call, put, *_ = _price_slice(p, sl, strikes, S0, r, q, vega=False)
         # one bound for the slice: the largest discretisation difference plus the largest
         # COS estimate (per strike, the two need not peak at the same strike)
-        cos_err = float(np.max(scale)) * (sl.tail + sl.range_err + sl.interp_err)
+        # (plus 1e-12 of the largest strike or forward: the rounding of the COS sums and of the
+        # reference, measured up to 6e-14 of it, is below what the estimates resolve)
+        cos_err = float(np.max(scale)) * (sl.tail + sl.range_err + sl.interp_err + 1e-12)
         worst = float(np.max(_disc_estimate(sl, strikes, S0, r, q))) + cos_err
         if not worst <= goal and cos_err <= goal and 2 * n <= N_ACCURACY_MAX:
             n *= 2
@@ -796,7 +798,7 @@ def price_to_accuracy(params, strikes, T, S0=1.0, r=0.0, q=0.0, kind="call",
         The error estimate of the maturity is max over strikes of |P(n) - P(n/2)|
         (three-level Richardson extrapolation on n and on n/2 Adams steps: at the scheme's
         order >= 1 this bounds the error of P(n)) plus the COS truncation, range and
-        interpolation estimates scaled by e^{-rT} max(strikes, F).  ``n`` starts at ``settings_for_accuracy(...)["n"]`` and doubles
+        interpolation estimates and 1e-12 (rounding), scaled by e^{-rT} max(strikes, F).  ``n`` starts at ``settings_for_accuracy(...)["n"]`` and doubles
         (up to N_ACCURACY_MAX) until the estimate meets ``accuracy``; if it cannot, ``met``
         is False and a RuntimeWarning says so.  Validated against QuantLib references and
         the default high-accuracy pricer (tests/test_num_rough_heston_accuracy.py).

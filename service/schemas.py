@@ -33,7 +33,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_STRIKES = 64
 MAX_MATURITIES = 32
 MAX_SURFACE_POINTS = 600
-MAX_MC_WORK = 5_000_000
+MAX_MC_WORK = 20_000 * 252          # the defaults (n_paths 20000 x n_steps 252): 5.04e6
 MAX_RBERGOMI_WORK = 1_000_000      # 8 (4 n_steps + 12) n_paths bytes of path grid: <= 32 MB
 MAX_QUOTES = 200
 MAX_PATHS = 200_000

@@ -288,6 +288,25 @@ def test_calibrate_answers_501_until_the_engine_lands(client, monkeypatch):
     assert r.status_code == 422 and ("body", "quotes") in _loc(r)
 
 
+def test_readme_examples_answer_200(client):
+    # every POST example of service/README.md, as written (the shell's $M expanded)
+    import json
+    txt = (Path(__file__).resolve().parents[1] / "service" / "README.md").read_text()
+    m_block = json.dumps(M)
+    found = 0
+    for m in re.finditer(r"curl -s localhost:8000(\S+) -H 'content-type: application/json' -d (['\"])(.*?)\2\n\n",
+                         txt, re.S):
+        path, quote, body = m.groups()
+        if quote == '"':
+            body = body.replace('\\"', '"').replace("$M", m_block)
+        if path == "/calibrate" and calibration.engine() is None:
+            continue
+        r = client.post(path, json=json.loads(body))
+        assert r.status_code == 200, (path, r.text[:300])
+        found += 1
+    assert found >= 10, found
+
+
 def test_docs_are_offline(client):
     html = client.get("/docs").text
     urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html) + re.findall(r"url: *'([^']+)'", html)

@@ -14,7 +14,10 @@ MAX_WARNINGS = 20          # distinct warnings returned per response (a calibrat
 
 def _collected(fn, args, kwargs):
     with collect_warnings() as said:
-        out = fn(*args, **kwargs)
+        def fp(err, flag):          # NumPy floating-point errors (errstate is per thread/context)
+            said.append(f"RuntimeWarning: {err} encountered in a NumPy floating-point operation")
+        with np.errstate(over="call", divide="call", invalid="call", call=fp):
+            out = fn(*args, **kwargs)
     seen = list(dict.fromkeys(said))
     if len(seen) > MAX_WARNINGS:
         seen = seen[:MAX_WARNINGS - 1] + [f"... and {len(seen) - MAX_WARNINGS + 1} more warnings"]
@@ -24,8 +27,8 @@ def _collected(fn, args, kwargs):
 async def offload(fn, *args, **kwargs):
     """``(fn(*args, **kwargs), warnings)`` run in the thread pool (CPU work never blocks the
     event loop); ``warnings`` lists the numerics warnings of this call (``numerics._validate.warn``,
-    collected per thread, so concurrent requests never see each other's), distinct, at most
-    MAX_WARNINGS."""
+    and NumPy's floating-point warnings outside the numerics' own ``np.errstate`` blocks), collected
+    per thread, so concurrent requests never see each other's; distinct, at most MAX_WARNINGS."""
     return await run_in_threadpool(_collected, fn, args, kwargs)
 
 

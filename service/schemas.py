@@ -9,7 +9,13 @@ bounded by the domain where the numerics are meant to be used:
 * market: spot in [1e-4, 1e6], rate and dividend yield in [-0.2, 0.5] per year,
   maturities in [1/365, 10] years, strikes within [1e-3, 1e3] x spot;
 * Monte Carlo: n_paths in [4, 200000] (even: antithetic pairs), n_steps in [1, 1000],
-  n_paths x n_steps <= ``MAX_MC_WORK`` (413 naming ``n_paths``).
+  n_paths x n_steps <= ``MAX_MC_WORK`` (413 naming ``n_paths``), <= ``MAX_RBERGOMI_WORK``
+  under rBergomi (its hybrid scheme keeps the whole path grid in memory);
+* the exotic endpoints take either model: ``{"type": "rough_heston", ...}`` (the default when
+  ``type`` is absent) or ``{"type": "rbergomi", H, eta, rho, xi0}``;
+* /price and /surface: ``accuracy`` = target absolute error per unit of spot in [1e-8, 1e-2],
+  default 1e-5 (``numerics.rough_heston.price_to_accuracy``: checked a posteriori, and the
+  response says whether it was met).
 
 Sizes: ``MAX_STRIKES`` strikes, ``MAX_MATURITIES`` maturities, strikes x maturities <=
 ``MAX_SURFACE_POINTS`` (413 naming ``strikes``); request bodies <= ``MAX_BODY_BYTES``
@@ -17,15 +23,18 @@ Sizes: ``MAX_STRIKES`` strikes, ``MAX_MATURITIES`` maturities, strikes x maturit
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, Tag, model_validator
+
+from numerics import rough_heston as _rh
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_STRIKES = 64
 MAX_MATURITIES = 32
 MAX_SURFACE_POINTS = 600
-MAX_MC_WORK = 5_000_000
+MAX_MC_WORK = 20_000 * 252          # the defaults (n_paths 20000 x n_steps 252): 5.04e6
+MAX_RBERGOMI_WORK = 1_000_000      # 8 (4 n_steps + 12) n_paths bytes of path grid: <= 32 MB
 MAX_QUOTES = 200
 MAX_PATHS = 200_000
 MAX_STEPS = 1000
@@ -90,12 +99,21 @@ def _check_strikes(strikes, spot, field="strikes"):
                              f"[{1e-3 * spot!r}, {1e3 * spot!r}]")
 
 
+Accuracy = Num(_rh.ACCURACY_MIN, _rh.ACCURACY_MAX,
+               "target absolute error of every price per unit of spot (1e-5: 0.1 bp of the spot); "
+               "checked a posteriori (numerics.rough_heston.price_to_accuracy)", _rh.DEFAULT_ACCURACY)
+Warnings = Annotated[list[str], Field(description="warnings the numerics emitted for this request "
+                                                  "(e.g. 'RuntimeWarning: COS range error bound ...'), "
+                                                  "distinct, at most 20")]
+
+
 class PriceRequest(_Model):
     model: RoughHeston
     market: Market = Market()
     strikes: Annotated[list[Strike], Field(min_length=1, max_length=MAX_STRIKES)]
     maturity: Maturity
     kind: Kind = "call"
+    accuracy: Accuracy = _rh.DEFAULT_ACCURACY
 
     @model_validator(mode="after")
     def _strikes(self):
@@ -103,11 +121,20 @@ class PriceRequest(_Model):
         return self
 
 
-class PriceResponse(BaseModel):
+class _Accurate(BaseModel):
+    accuracy: float = Field(description="the requested target, absolute error per unit of spot")
+    accuracy_met: bool = Field(description="the error estimate is within accuracy x spot (false: the "
+                                           "estimate could not be brought below it; see warnings)")
+    warnings: Warnings = []
+
+
+class PriceResponse(_Accurate):
     strikes: list[float]
     maturity: float
     kind: Kind
     prices: list[float]
+    error_estimate: Optional[float] = Field(description="bound on the absolute error of every price, currency "
+                                                       "units (null: no finite bound, accuracy_met is false)")
 
 
 class SurfaceRequest(_Model):
@@ -116,6 +143,7 @@ class SurfaceRequest(_Model):
     strikes: Annotated[list[Strike], Field(min_length=1, max_length=MAX_STRIKES)]
     maturities: Annotated[list[Maturity], Field(min_length=1, max_length=MAX_MATURITIES)]
     kind: Kind = "call"
+    accuracy: Accuracy = _rh.DEFAULT_ACCURACY
 
     @model_validator(mode="after")
     def _strikes(self):
@@ -123,11 +151,13 @@ class SurfaceRequest(_Model):
         return self
 
 
-class SurfaceResponse(BaseModel):
+class SurfaceResponse(_Accurate):
     strikes: list[float]
     maturities: list[float]
     kind: Kind
     prices: list[list[float]] = Field(description="prices[i][j]: maturity i, strike j")
+    error_estimate: list[Optional[float]] = Field(description="per maturity: bound on the absolute error of its "
+                                                              "prices, currency units (null: no finite bound)")
 
 
 class MonteCarlo(_Model):
@@ -145,8 +175,39 @@ class MonteCarlo(_Model):
         return self
 
 
+class RBergomi(_Model):
+    H: Num(0.001, 0.5, "Hurst exponent")
+    eta: Num(0.0, 5.0, "vol of vol")
+    rho: Num(-1.0, 1.0, "spot-vol correlation")
+    xi0: Num(1e-4, 4.0, "flat forward variance, per year")
+
+
+class RoughHestonMC(RoughHeston):
+    """Rough Heston for the Monte Carlo exotics (iVi scheme); ``type`` may be omitted."""
+    type: Literal["rough_heston"] = "rough_heston"
+
+
+class RBergomiMC(RBergomi):
+    """rBergomi for the Monte Carlo exotics (hybrid scheme; no COS control variate)."""
+    type: Literal["rbergomi"]
+
+
+def _model_tag(v):
+    if isinstance(v, dict):
+        return v.get("type", "rough_heston")
+    return getattr(v, "type", None)
+
+
+ExoticModel = Annotated[Union[Annotated[RoughHestonMC, Tag("rough_heston")], Annotated[RBergomiMC, Tag("rbergomi")]],
+                        Discriminator(_model_tag, custom_error_type="model_tag",
+                                      custom_error_message="model.type must be 'rough_heston' (the default) or "
+                                                           "'rbergomi'"),
+                        Field(description="rough Heston ({\"type\": \"rough_heston\", ...}, the default) or "
+                                          "rBergomi ({\"type\": \"rbergomi\", H, eta, rho, xi0})")]
+
+
 class BarrierRequest(MonteCarlo):
-    model: RoughHeston
+    model: ExoticModel
     market: Market = Market()
     strike: Strike
     barrier: Strike
@@ -164,7 +225,7 @@ class BarrierRequest(MonteCarlo):
 
 
 class AsianRequest(MonteCarlo):
-    model: RoughHeston
+    model: ExoticModel
     market: Market = Market()
     strike: Strike = Field(1.0, description="fixed strike (validated, unused for floating)")
     kind: Kind = "call"
@@ -178,8 +239,25 @@ class AsianRequest(MonteCarlo):
         return self
 
 
+class LookbackRequest(MonteCarlo):
+    model: ExoticModel
+    market: Market = Market()
+    kind: Kind = "call"
+    strike_type: Literal["floating", "fixed"] = Field("floating", description="floating: call S_T - min S, put "
+                                                      "max S - S_T; fixed: call (max S - K)^+, put (K - min S)^+")
+    strike: Optional[Strike] = Field(None, description="K, required for (and only used by) a fixed strike")
+    maturity: Maturity
+    continuity_correction: StrictBool = False
+
+    @model_validator(mode="after")
+    def _levels(self):
+        if self.strike is not None:
+            _check_strikes([self.strike], self.market.spot, "strike")
+        return self
+
+
 class VarSwapRequest(MonteCarlo):
-    model: RoughHeston
+    model: ExoticModel
     maturity: Maturity
     product: Literal["variance", "volatility"] = "variance"
 
@@ -192,17 +270,11 @@ class MCResponse(BaseModel):
     n_paths: int
     control_variate: bool
     cv_beta: float
+    warnings: Warnings = []
 
 
 class VarSwapResponse(MCResponse):
     expected_variance: float = Field(description="closed form (1/T) int E V dt (continuous monitoring)")
-
-
-class RBergomi(_Model):
-    H: Num(0.001, 0.5, "Hurst exponent")
-    eta: Num(0.0, 5.0, "vol of vol")
-    rho: Num(-1.0, 1.0, "spot-vol correlation")
-    xi0: Num(1e-4, 4.0, "flat forward variance, per year")
 
 
 class HedgeRequest(_Model):
@@ -237,6 +309,7 @@ class HedgeResponse(BaseModel):
     points: list[HedgePoint]
     var_exponent: Optional[float] = Field(description="d log Var(P&L) / d log N (null with one N)")
     var_exponent_se: Optional[float]
+    warnings: Warnings = []
 
 
 class Quote(_Model):
@@ -265,6 +338,7 @@ class CalibrateResponse(BaseModel):
     rmse_by_maturity_bps: dict[str, float]
     converged: bool
     reason: str
+    warnings: Warnings = []
 
 
 class Health(BaseModel):

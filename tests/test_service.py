@@ -35,21 +35,37 @@ def test_health_and_openapi(client):
     assert client.get("/health").json() == {"status": "ok", "version": "0.1.0"}
     paths = client.get("/openapi.json").json()["paths"]
     for p in ("/price", "/surface", "/calibrate", "/hedge", "/exotic/barrier", "/exotic/asian", "/exotic/varswap",
-              "/health", "/theorems/{theorem_id}"):
+              "/exotic/lookback", "/health", "/theorems/{theorem_id}"):
         assert p in paths, p
+    comp = client.get("/openapi.json").json()["components"]["schemas"]
+    for name in ("PriceResponse", "SurfaceResponse", "MCResponse", "VarSwapResponse", "HedgeResponse",
+                 "CalibrateResponse"):
+        assert "warnings" in comp[name]["properties"] and comp[name]["properties"]["warnings"]["description"], name
+    acc = comp["PriceRequest"]["properties"]["accuracy"]
+    assert (acc["minimum"], acc["maximum"], acc["default"]) == (1e-8, 1e-2, 1e-5) and acc["description"]
 
 
 def test_price_and_surface_are_the_numerics(client):
     r = client.post("/price", json=dict(model=M, strikes=[0.9, 1.0, 1.1], maturity=0.5, kind="put"))
     assert r.status_code == 200
-    ref = rough_heston.price(PARAMS, [0.9, 1.0, 1.1], 0.5, kind="put")
-    assert r.json()["prices"] == pytest.approx(list(ref), rel=1e-14)
+    d = r.json()
+    ref = rough_heston.price_to_accuracy(PARAMS, [0.9, 1.0, 1.1], 0.5, kind="put", accuracy=1e-5)
+    assert d["prices"] == list(ref.prices) and d["error_estimate"] == ref.error_estimate[0]
+    assert d["accuracy"] == 1e-5 and d["accuracy_met"] is True and d["warnings"] == []
+    # the default 1e-5 per unit of spot holds against the library's high-accuracy default
+    exact = rough_heston.price(PARAMS, [0.9, 1.0, 1.1], 0.5, kind="put")
+    assert np.max(np.abs(np.array(d["prices"]) - exact)) <= min(1e-5, d["error_estimate"])
     r = client.post("/surface", json=dict(model=M, market=dict(spot=100.0, rate=0.01), strikes=[90.0, 100.0, 110.0],
-                                          maturities=[0.25, 1.0]))
+                                          maturities=[0.25, 1.0], accuracy=1e-7))
     assert r.status_code == 200
-    got = np.array(r.json()["prices"])
-    ref = rough_heston.surface(PARAMS, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0, r=0.01)
-    assert got.shape == (2, 3) and np.allclose(got, ref, rtol=1e-14)
+    d = r.json()
+    got = np.array(d["prices"])
+    ref = rough_heston.surface_to_accuracy(PARAMS, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0, r=0.01,
+                                           accuracy=1e-7)
+    assert got.shape == (2, 3) and np.array_equal(got, ref.prices) and d["accuracy_met"] is True
+    exact = rough_heston.surface(PARAMS, [90.0, 100.0, 110.0], [0.25, 1.0], S0=100.0, r=0.01)
+    assert np.all(np.abs(got - exact).max(axis=1) <= np.array(d["error_estimate"]))
+    assert max(d["error_estimate"]) <= 1e-7 * 100.0
 
 
 def test_exotics_are_the_numerics_with_the_same_seed(client):
@@ -65,6 +81,54 @@ def test_exotics_are_the_numerics_with_the_same_seed(client):
     assert r.status_code == 200
     assert r.json()["expected_variance"] == exotics.expected_variance(PARAMS, 1.0)
     assert r.json()["price"] < r.json()["expected_variance"] ** 0.5
+
+
+BAD_RANGE = dict(model=dict(H=0.001, kappa=0.94, theta=1e-4, eta=1.49, rho=-0.62, V0=3e-4), strikes=[0.9, 1.0, 1.1],
+                 maturity=0.003)       # moments explode within a day: no finite COS range bound
+
+
+def test_numerics_warnings_are_returned_with_the_response(client):
+    r = client.post("/price", json=BAD_RANGE)
+    assert r.status_code == 200, r.text
+    d = r.json()
+    assert d["accuracy_met"] is False and d["error_estimate"] is None
+    assert any(w.startswith("RuntimeWarning: COS range error bound") for w in d["warnings"]), d["warnings"]
+    assert any("above accuracy=1.0e-05" in w for w in d["warnings"]), d["warnings"]
+    body = {k: v for k, v in BAD_RANGE.items() if k != "maturity"} | dict(maturities=[0.003, 1.0])
+    d = client.post("/surface", json=body).json()
+    assert d["accuracy_met"] is False and d["error_estimate"][0] is None and d["warnings"]
+
+
+def test_warnings_belong_to_their_own_request(client):
+    # concurrent requests in the thread pool: each response carries only its own warnings
+    good = dict(model=M, strikes=[1.0], maturity=0.5)
+    bodies = [BAD_RANGE if i % 2 else good for i in range(16)]
+    with ThreadPoolExecutor(8) as ex:
+        out = list(ex.map(lambda b: client.post("/price", json=b).json(), bodies))
+    for i, d in enumerate(out):
+        assert (len(d["warnings"]) > 0) == bool(i % 2) and d["accuracy_met"] == (not i % 2), (i, d)
+
+
+def test_offload_collects_numpy_floating_point_warnings():
+    import anyio
+    from numerics._validate import warn
+    from service._call import offload
+
+    def work():
+        warn("from the numerics")
+        with np.errstate(over="ignore"):        # the numerics' own errstate still rules inside
+            np.exp(np.array([1000.0]))
+        return np.exp(np.array([1000.0]))[0]
+    out, said = anyio.run(offload, work)
+    assert out == np.inf
+    assert said == ["RuntimeWarning: from the numerics",
+                    "RuntimeWarning: overflow encountered in a NumPy floating-point operation"]
+
+
+@pytest.mark.parametrize("value", [False, "1e-5", 0.0, 1e-9, 0.02, None])
+def test_accuracy_is_strict_and_bounded(client, value):
+    r = client.post("/price", json=dict(model=M, strikes=[1.0], maturity=0.5, accuracy=value))
+    assert r.status_code == 422 and ("body", "accuracy") in _loc(r), r.text
 
 
 def test_hedge(client):
@@ -150,10 +214,72 @@ def test_work_limits_get_413_naming_the_field(client):
     assert r.status_code == 422 and "monitor_every" in r.text
 
 
+RB = dict(type="rbergomi", H=0.1, eta=1.5, rho=-0.7, xi0=0.04)
+RB_PARAMS = exotics.RBergomiParams(H=0.1, eta=1.5, rho=-0.7, xi0=0.04)
+
+
+def test_lookback_is_the_numerics(client):
+    r = client.post("/exotic/lookback", json=dict(model=M, maturity=1.0, n_paths=2000, n_steps=50, seed=4, kind="put"))
+    ref = exotics.lookback(PARAMS, 1.0, kind="put", n_paths=2000, n_steps=50, seed=4)
+    assert r.status_code == 200 and r.json()["price"] == ref.price and r.json()["se"] == ref.se
+    body = dict(model=M, market=dict(spot=100.0, rate=0.02), maturity=0.5, strike_type="fixed", strike=105.0,
+                continuity_correction=True, n_paths=2000, n_steps=50, monitor_every=5, seed=2)
+    r = client.post("/exotic/lookback", json=body)
+    ref = exotics.lookback(PARAMS, 0.5, strike="fixed", K=105.0, S0=100.0, r=0.02, continuity_correction=True,
+                           n_paths=2000, n_steps=50, monitor_every=5, seed=2)
+    assert r.status_code == 200 and r.json()["price"] == ref.price and r.json()["control_variate"] is True
+    r = client.post("/exotic/lookback", json=dict(body, strike=None))
+    assert r.status_code == 422 and _loc(r) == [("body", "strike")]
+    r = client.post("/exotic/lookback", json=dict(body, strike=1e6))
+    assert r.status_code == 422 and "strike" in r.text
+    r = client.post("/exotic/lookback", json=dict(body, strike_type="partial"))
+    assert r.status_code == 422 and ("body", "strike_type") in _loc(r)
+
+
+def test_rbergomi_exotics_are_the_numerics(client):
+    kw = dict(n_paths=2000, n_steps=64, seed=9)
+    for path, body, ref in [
+        ("/exotic/barrier", dict(strike=1.0, barrier=1.2, maturity=0.5),
+         lambda: exotics.barrier(RB_PARAMS, 1.0, 1.2, 0.5, **kw)),
+        ("/exotic/asian", dict(maturity=0.5, average="geometric"),
+         lambda: exotics.asian(RB_PARAMS, 1.0, 0.5, average="geometric", **kw)),
+        ("/exotic/lookback", dict(maturity=0.5), lambda: exotics.lookback(RB_PARAMS, 0.5, **kw)),
+        ("/exotic/varswap", dict(maturity=0.5), lambda: exotics.variance_swap(RB_PARAMS, 0.5, **kw)),
+    ]:
+        r = client.post(path, json=dict(body, model=RB, **kw))
+        assert r.status_code == 200, (path, r.text)
+        want = ref()
+        assert r.json()["price"] == want.price and r.json()["se"] == want.se, path
+        assert r.json()["control_variate"] == want.control_variate, path
+    assert client.post("/exotic/varswap", json=dict(model=RB, maturity=0.5, **kw)).json()["expected_variance"] == 0.04
+
+
+def test_model_union_defaults_to_rough_heston_and_names_bad_fields(client):
+    body = dict(strike=1.0, barrier=1.2, maturity=1.0, n_paths=2000, n_steps=50, seed=5)
+    a = client.post("/exotic/barrier", json=dict(body, model=M)).json()
+    b = client.post("/exotic/barrier", json=dict(body, model=dict(M, type="rough_heston"))).json()
+    assert a == b
+    for model, loc in [(dict(RB, type="sabr"), ("body", "model")),
+                       (dict(M, type="rbergomi"), ("body", "model", "rbergomi", "xi0")),
+                       (dict(RB, kappa=1.0), ("body", "model", "rbergomi", "kappa")),
+                       (dict(RB, H=False), ("body", "model", "rbergomi", "H")),
+                       (dict(RB, eta=float("inf")), None), ([1, 2], ("body", "model"))]:
+        r = client.post("/exotic/barrier", json=dict(body, model=model)) if loc else \
+            client.post("/exotic/barrier", content='{"model": {"type": "rbergomi", "H": 0.1, "eta": Infinity, '
+                                                   '"rho": 0, "xi0": 0.04}, "strike": 1, "barrier": 1.2, "maturity": 1}',
+                        headers={"content-type": "application/json"})
+        assert r.status_code == 422, (model, r.text)
+        if loc:
+            assert loc in _loc(r), (model, r.text)
+    # rBergomi keeps its whole path grid: a lower work limit, 413 naming n_paths
+    r = client.post("/exotic/asian", json=dict(model=RB, maturity=1.0, n_paths=20000, n_steps=100))
+    assert r.status_code == 413 and _loc(r) == [("body", "n_paths")] and "rBergomi" in r.text
+
+
 def test_numerics_value_error_becomes_422_naming_the_parameter(client, monkeypatch):
     def boom(*a, **k):
         raise ValueError("K must be in (0.0, inf), got -1.0")
-    monkeypatch.setattr(rough_heston, "price", boom)
+    monkeypatch.setattr(rough_heston, "price_to_accuracy", boom)
     r = client.post("/price", json=dict(model=M, strikes=[1.0], maturity=0.5))
     assert r.status_code == 422 and _loc(r) == [("body", "K")] and "got -1.0" in r.text
 
@@ -178,6 +304,25 @@ def test_calibrate_answers_501_until_the_engine_lands(client, monkeypatch):
     assert r.status_code == 422 and ("body", "quotes") in _loc(r)
 
 
+def test_readme_examples_answer_200(client):
+    # every POST example of service/README.md, as written (the shell's $M expanded)
+    import json
+    txt = (Path(__file__).resolve().parents[1] / "service" / "README.md").read_text()
+    m_block = json.dumps(M)
+    found = 0
+    for m in re.finditer(r"curl -s localhost:8000(\S+) -H 'content-type: application/json' -d (['\"])(.*?)\2\n\n",
+                         txt, re.S):
+        path, quote, body = m.groups()
+        if quote == '"':
+            body = body.replace('\\"', '"').replace("$M", m_block)
+        if path == "/calibrate" and calibration.engine() is None:
+            continue
+        r = client.post(path, json=json.loads(body))
+        assert r.status_code == 200, (path, r.text[:300])
+        found += 1
+    assert found >= 10, found
+
+
 def test_docs_are_offline(client):
     html = client.get("/docs").text
     urls = re.findall(r"""(?:src|href)=["']([^"']+)["']""", html) + re.findall(r"url: *'([^']+)'", html)
@@ -199,6 +344,7 @@ _schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
 def small_work(monkeypatch):
     """Keep the generated Monte Carlo / surface work small (the limits' own 413s are tested above)."""
     monkeypatch.setattr(schemas, "MAX_MC_WORK", 60_000)
+    monkeypatch.setattr(schemas, "MAX_RBERGOMI_WORK", 60_000)
     monkeypatch.setattr(schemas, "MAX_SURFACE_POINTS", 40)
     monkeypatch.setattr(calibration, "engine", lambda: None)
 
@@ -237,7 +383,8 @@ def _rss(pid):
 def test_real_uvicorn_process(server):
     base, proc = server
     r = httpx.post(base + "/price", json=dict(model=M, strikes=[1.0], maturity=0.5))
-    assert r.status_code == 200 and r.json()["prices"][0] == pytest.approx(rough_heston.price(PARAMS, [1.0], 0.5)[0])
+    assert r.status_code == 200
+    assert abs(r.json()["prices"][0] - rough_heston.price(PARAMS, [1.0], 0.5)[0]) <= r.json()["error_estimate"] <= 1e-5
     r = httpx.post(base + "/price", content=b"x" * (10 << 20), headers={"content-type": "application/json"})
     assert r.status_code == 413
     assert httpx.get(base + "/docs").status_code == 200

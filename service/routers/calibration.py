@@ -51,10 +51,10 @@ async def calibrate(req: s.CalibrateRequest):
     if cal is None:
         return JSONResponse(status_code=501, content={
             "detail": "calibration is not available: numerics.calibration (branch calib) is not in this build"})
-    res = await offload(_run, cal, req)
+    res, warns = await offload(_run, cal, req)
     return s.CalibrateResponse(
         params={k: float(v) for k, v in res.params.items()},
         stderr={k: _num(v) for k, v in res.stderr.items()},
         rmse_bps=float(res.rmse_bps),
         rmse_by_maturity_bps={repr(float(k)): float(v) for k, v in res.rmse_by_maturity_bps.items()},
-        converged=bool(res.converged), reason=str(res.reason))
+        converged=bool(res.converged), reason=str(res.reason), warnings=warns)

@@ -53,7 +53,7 @@ def _view(key):
 @router.get("/{theorem_id}", response_model=s.TheoremStatus, responses={404: {"model": s.Error}})
 async def theorem(theorem_id: str = Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.']+$")):
     """A theorem (by id, name or Lean name) with its kernel, Z3, SymPy and vacuity statuses."""
-    out = await offload(_view, theorem_id)
+    out, _ = await offload(_view, theorem_id)
     if out is None:
         raise HTTPException(404, f"no theorem {theorem_id!r}")
     return out

@@ -99,6 +99,16 @@ def test_numerics_warnings_are_returned_with_the_response(client):
     assert d["accuracy_met"] is False and d["error_estimate"][0] is None and d["warnings"]
 
 
+def test_exotic_bias_warning_is_returned_with_the_response(client):
+    # Feller badly violated at H = 1/2: the iVi scheme truncates often and says so
+    strong = dict(H=0.5, kappa=0.3, theta=0.02, eta=0.4, rho=-0.7, V0=0.02)
+    body = dict(model=strong, strike=1.0, barrier=1.2, maturity=1.0, n_steps=25, n_paths=4000, seed=1)
+    d = client.post("/exotic/barrier", json=body).json()
+    assert any(w.startswith("RuntimeWarning: iVi scheme: alpha <= 0") for w in d["warnings"]), d
+    d = client.post("/exotic/barrier", json=dict(body, model=dict(strong, H=0.1, eta=0.3))).json()
+    assert d["warnings"] == [], d["warnings"]
+
+
 def test_warnings_belong_to_their_own_request(client):
     # concurrent requests in the thread pool: each response carries only its own warnings
     good = dict(model=M, strikes=[1.0], maturity=0.5)

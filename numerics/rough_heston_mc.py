@@ -279,6 +279,13 @@ def ivi_fused(H, kappa, theta, eta, rho, V0, T, n, P, m, seed, antithetic, mu=0.
     out = np.empty((_exotics.NSTATS, P))
     _exotics.simulate_stats(seed, G, c, g, h, 1.0 + kappa * W0, eta * W0, kappa, eta, rho, mu,
                             n if stride is None else stride, beta, antithetic, out, n_threads(), need)
+    # S_T / S_0 above e^700 overflows every payoff; below e^-1e4 it is a breakdown, not a path
+    if not (np.all(np.isfinite(out[:2])) and np.all(np.isfinite(out[10]))
+            and out[0].max() <= 700.0 and out[0].min() >= -1e4):
+        raise ValueError(f"the iVi scheme broke down for H={H!r}, kappa={kappa!r}, theta={theta!r}, eta={eta!r}, "
+                         f"rho={rho!r}, V0={V0!r}, T={T!r} with {n} steps: log S_T reached "
+                         f"[{np.nanmin(out[0]):.3g}, {np.nanmax(out[0]):.3g}] (outside [-1e4, 700]); use a "
+                         "smaller kappa or more steps")
     return out, float(out[9].sum()) / (n * P)
 
 

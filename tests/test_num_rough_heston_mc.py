@@ -174,14 +174,15 @@ def test_ivi_prices_match_cos_within_4se_at_h_0_1():
     assert e.price[1] - cos[1] > 4 * e.se[1]          # the same test sees the Euler lift's bias
 
 
-@pytest.mark.parametrize("antithetic", [False, True])
-def test_fused_ivi_kernel_matches_numpy_twin_on_its_own_draws(antithetic):
+@pytest.mark.parametrize("antithetic,eta,rho", [(False, 0.9, -0.7), (True, 0.9, -0.7), (False, 0.0, -0.7),
+                                                (True, 0.5, 1.0)])
+def test_fused_ivi_kernel_matches_numpy_twin_on_its_own_draws(antithetic, eta, rho):
     """The fused kernel (numerics/src/exotics_core.h, used by simulate(scheme="ivi") and the
     exotics) against the twin, path by path, on the kernel's own block draws: normals zn, zb,
     then uniforms (numerics._rng.stream_nu); antithetic paths use -z and 1 - u."""
     from numerics import _exotics, _rng
     H, T, n, m, seed, w = 0.1, 0.5, 30, 20, 12345, _exotics.PBLOCK
-    par = dict(PAR, eta=0.9)                 # some alpha <= 0 steps too
+    par = dict(PAR, eta=eta, rho=rho)        # eta = 0.9: some alpha <= 0 steps too; eta = 0: d = 0
     P = 2 * w + 6                            # three blocks, the last one short
     Ph = P // 2 if antithetic else P
     out, trunc = rm.ivi_fused(H, par["kappa"], par["theta"], par["eta"], par["rho"], par["V0"], T, n, P, m, seed,
@@ -215,7 +216,8 @@ def test_fused_ivi_kernel_matches_numpy_twin_on_its_own_draws(antithetic):
     np.testing.assert_allclose(out[0], logS, rtol=0, atol=1e-12)
     np.testing.assert_allclose(out[1], U, rtol=1e-12)
     np.testing.assert_allclose(out[10], A, rtol=0, atol=1e-12)
-    assert trunc == nt / (n * P) and nt > 0
+    assert trunc == nt / (n * P)
+    assert nt > 0 if eta == 0.9 else True     # the alpha <= 0 branch is exercised
 
 
 def test_ivi_stays_nonnegative_and_martingale_far_beyond_feller():

@@ -91,6 +91,9 @@ def markdown_table(results, quick, load, where=""):
             lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     s = summary(results)
     lines += ["", "Targets: " + ", ".join(f"{n} {k}" for k, n in sorted(s.items())) + "."]
+    notes = [f"- **{r['workload']}**: {r['note']}" for r in results if r["note"]]
+    if notes:
+        lines += ["", "What the workloads measured besides time (their notes):", ""] + notes
     return "\n".join(lines)
 
 

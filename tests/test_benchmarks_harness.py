@@ -161,3 +161,12 @@ def test_markdown_names_skipped_references_and_shows_accuracy_checks(clock):
     text = bm.markdown_table([run_workload(w)], quick=False, load=(0.0, 0.0))
     assert "| QuantLib | skipped: QuantLib not installed |" in text
     assert "met (median 1s <= 2s; abs err 3.00e-06 <= 1e-04)" in text
+
+
+def test_markdown_lists_the_workload_notes_under_the_table(clock):
+    w = Workload("service", clock.taking([1.0] * 2), [], repeat=1, note="p50 1.6ms, p99 3ms, 500 requests/s")
+    quiet = Workload("quiet", clock.taking([1.0] * 2), [], repeat=1)
+    text = bm.markdown_table([run_workload(w), run_workload(quiet)], quick=False, load=(0.0, 0.0))
+    table, _, notes = text.partition("What the workloads measured besides time")
+    assert "- **service**: p50 1.6ms, p99 3ms, 500 requests/s" in notes
+    assert "quiet" not in notes and "p50" not in table

@@ -192,6 +192,8 @@ def path_stats(params, T, n_steps, n_paths, S0=1.0, r=0.0, q=0.0, monitor_every=
     m = v.integer("m", m, 1, 64)
     v.memory_budget(f"exotics.path_stats(n_paths={P})", 8 * _exotics.NSTATS * P + 2 * 8 * (3 * n + m + 4) * _exotics.PBLOCK)
     if isinstance(params, RBergomiParams):
+        v.memory_budget(f"exotics.path_stats(rBergomi, n_steps={n}, n_paths={P})",
+                        8 * 9 * P + 8 * (4 * (n + 1) + 12) * RB_CHUNK)
         return _keep(_rbergomi_stats(params, T, n, P, r - q, stride, beta, bool(antithetic), seed), need)
     out, trunc = rough_heston_mc.ivi_fused(params.H, params.kappa, params.theta, params.eta, params.rho, params.V0,
                                            T, n, P, m, seed_of(v.rng(seed)), bool(antithetic), r - q, stride, beta,
@@ -228,22 +230,45 @@ def _keep(ps, need):
     return ps
 
 
+RB_CHUNK = 2048        # rBergomi paths per chunk: the (n+1, chunk) grids, then only their statistics
+
+
 def _rbergomi_stats(p, T, n, P, mu, stride, beta, antithetic, seed):
-    """The same statistics from rBergomi hybrid-scheme paths (numerics.rbergomi keeps the whole
-    (n+1, P) log S and V grids: this path copies them, the rough Heston kernel does not)."""
-    v.memory_budget(f"exotics.path_stats(rBergomi, n_steps={n}, n_paths={P})", 8 * P * (4 * (n + 1) + 12))
-    pa = rbergomi.simulate(p.H, p.eta, p.rho, p.xi0, T, n, P, rng=v.rng(seed), antithetic=antithetic,
-                           keep_paths=True)
+    """The same statistics from rBergomi hybrid-scheme paths.  numerics.rbergomi keeps the whole
+    (n+1, P) log S and V grids, so paths are simulated in chunks of ``RB_CHUNK`` (memory
+    8 (4 (n+1) + 12) RB_CHUNK bytes whatever P): chunk c draws from
+    SeedSequence(root, spawn_key=(c,)), root from ``seed``, so the numbers depend on the seed
+    and P only.  With antithetic pairs each chunk is simulated antithetically and its halves go
+    to the matching places of the two global halves (path i pairs with path i + P/2)."""
+    root = seed_of(v.rng(seed))
     h = T / n
     idx = np.arange(stride, n + 1, stride)
-    X = pa.logS[idx] + (mu * h) * idx[:, None]
-    X0 = np.vstack([np.zeros((1, P)), X])
-    cumv = np.concatenate([[np.zeros(P)], np.cumsum(pa.V[:-1] * h, axis=0)])[np.concatenate([[0], idx])]
-    bg = beta * np.sqrt(np.maximum(np.diff(cumv, axis=0), 0.0))
     N = idx.size
-    return PathStats(X[-1].copy(), pa.intV, X0.min(axis=0), X0.max(axis=0), np.minimum(0.0, (X - bg).min(axis=0)),
-                     np.maximum(0.0, (X + bg).max(axis=0)), np.exp(X).mean(axis=0), X.mean(axis=0),
-                     (np.diff(X0, axis=0) ** 2).sum(axis=0), N, antithetic)
+    cols = {k: np.empty(P) for k in ("logS_T", "intV", "mn", "mx", "mnb", "mxb", "mS", "mL", "rv")}
+    half = P // 2 if antithetic else P
+    c0, chunk = 0, 0
+    while c0 < half:
+        w = min(RB_CHUNK // 2 if antithetic else RB_CHUNK, half - c0)
+        gen = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(chunk,)))
+        pa = rbergomi.simulate(p.H, p.eta, p.rho, p.xi0, T, n, 2 * w if antithetic else w, rng=gen,
+                               antithetic=antithetic, keep_paths=True)
+        X = pa.logS[idx] + (mu * h) * idx[:, None]
+        X0 = np.vstack([np.zeros((1, X.shape[1])), X])
+        cumv = np.concatenate([[np.zeros(X.shape[1])], np.cumsum(pa.V[:-1] * h, axis=0)])[np.concatenate([[0], idx])]
+        bg = beta * np.sqrt(np.maximum(np.diff(cumv, axis=0), 0.0))
+        got = dict(logS_T=X[-1], intV=pa.intV, mn=X0.min(axis=0), mx=X0.max(axis=0),
+                   mnb=np.minimum(0.0, (X - bg).min(axis=0)), mxb=np.maximum(0.0, (X + bg).max(axis=0)),
+                   mS=np.exp(X).mean(axis=0), mL=X.mean(axis=0), rv=(np.diff(X0, axis=0) ** 2).sum(axis=0))
+        for k, arr in got.items():
+            if antithetic:
+                cols[k][c0:c0 + w] = arr[:w]
+                cols[k][half + c0:half + c0 + w] = arr[w:]
+            else:
+                cols[k][c0:c0 + w] = arr
+        c0 += w
+        chunk += 1
+    return PathStats(cols["logS_T"], cols["intV"], cols["mn"], cols["mx"], cols["mnb"], cols["mxb"], cols["mS"],
+                     cols["mL"], cols["rv"], N, antithetic)
 
 
 def _pairs(x, antithetic):

@@ -9,8 +9,8 @@ bounded by the domain where the numerics are meant to be used:
 * market: spot in [1e-4, 1e6], rate and dividend yield in [-0.2, 0.5] per year,
   maturities in [1/365, 10] years, strikes within [1e-3, 1e3] x spot;
 * Monte Carlo: n_paths in [4, 200000] (even: antithetic pairs), n_steps in [1, 1000],
-  n_paths x n_steps <= ``MAX_MC_WORK`` (413 naming ``n_paths``), <= ``MAX_RBERGOMI_WORK``
-  under rBergomi (its hybrid scheme keeps the whole path grid in memory);
+  n_paths x n_steps <= ``MAX_MC_WORK`` (413 naming ``n_paths``), under either model (rBergomi's
+  path grids are simulated in bounded chunks, numerics.exotics.RB_CHUNK);
 * the exotic endpoints take either model: ``{"type": "rough_heston", ...}`` (the default when
   ``type`` is absent) or ``{"type": "rbergomi", H, eta, rho, xi0}``;
 * /price and /surface: ``accuracy`` = target absolute error per unit of spot in [1e-8, 1e-2],
@@ -34,7 +34,6 @@ MAX_STRIKES = 64
 MAX_MATURITIES = 32
 MAX_SURFACE_POINTS = 600
 MAX_MC_WORK = 20_000 * 252          # the defaults (n_paths 20000 x n_steps 252): 5.04e6
-MAX_RBERGOMI_WORK = 1_000_000      # 8 (4 n_steps + 12) n_paths bytes of path grid: <= 32 MB
 MAX_QUOTES = 200
 MAX_PATHS = 200_000
 MAX_STEPS = 1000

@@ -233,3 +233,29 @@ def test_rbergomi_paths_parity_swap_and_european():
     assert st.n_monitor == 10 and np.all(st.min_logS_bg <= st.min_logS) and np.all(st.max_logS <= st.max_logS_bg)
     with pytest.raises(ValueError, match="H must be"):
         exotics.RBergomiParams(H=0.7, eta=1.5, rho=-0.7, xi0=0.04)
+
+
+@pytest.mark.parametrize("antithetic", [True, False])
+def test_rbergomi_chunks_keep_the_pairs_and_the_seed(monkeypatch, antithetic):
+    """rBergomi paths come in chunks of RB_CHUNK (bounded memory): chunk c is its own seeded
+    simulation, and with antithetic pairs its halves land at the matching places of the two
+    global halves, so path i still pairs with path i + P/2."""
+    from numerics import rbergomi
+    from numerics._bs_mc_helpers import seed_of
+    monkeypatch.setattr(exotics, "RB_CHUNK", 8)
+    p = exotics.RBergomiParams(H=0.1, eta=1.5, rho=-0.7, xi0=0.04)
+    P = 24 if antithetic else 20                      # 3 chunks (the last one short without pairs)
+    st = exotics.path_stats(p, 1.0, 10, P, seed=7, antithetic=antithetic)
+    again = exotics.path_stats(p, 1.0, 10, P, seed=7, antithetic=antithetic)
+    np.testing.assert_array_equal(st.logS_T, again.logS_T)
+    root = seed_of(np.random.default_rng(7))
+    for c in range(3):
+        gen = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(c,)))
+        w = 4 if antithetic else min(8, P - 8 * c)
+        pa = rbergomi.simulate(0.1, 1.5, -0.7, 0.04, 1.0, 10, 2 * w if antithetic else w, rng=gen,
+                               antithetic=antithetic)
+        if antithetic:
+            np.testing.assert_array_equal(st.logS_T[4 * c:4 * c + 4], pa.logS_T[:4])
+            np.testing.assert_array_equal(st.logS_T[12 + 4 * c:12 + 4 * c + 4], pa.logS_T[4:])
+        else:
+            np.testing.assert_array_equal(st.logS_T[8 * c:8 * c + w], pa.logS_T)

@@ -19,11 +19,9 @@ def _model(m):
 
 
 def _work(req: s.MonteCarlo):
-    limit, what = (s.MAX_RBERGOMI_WORK, " under rBergomi") if isinstance(req.model, s.RBergomiMC) \
-        else (s.MAX_MC_WORK, "")
-    if req.n_paths * req.n_steps > limit:
+    if req.n_paths * req.n_steps > s.MAX_MC_WORK:
         raise s.WorkLimit("n_paths", f"n_paths x n_steps = {req.n_paths} x {req.n_steps} = "
-                                     f"{req.n_paths * req.n_steps} exceeds {limit}{what}")
+                                     f"{req.n_paths * req.n_steps} exceeds {s.MAX_MC_WORK}")
     return dict(n_steps=req.n_steps, n_paths=req.n_paths, monitor_every=req.monitor_every,
                 control_variate=req.control_variate, seed=req.seed)
 

@@ -19,9 +19,10 @@ Known bias of the scheme (numerics/STOCHASTIC.md): with H near 1/2 and the Felle
 (ATM +4 to +7 SE at 1e5 paths, n = 100, ratio 0.075); check the European against COS there.
 
 rBergomi (``RBergomiParams``, numerics.rbergomi hybrid scheme) is supported too: its kernel
-keeps the (n+1, P) grids, from which the same statistics are taken (the path arrays are
-copied there); it has no closed-form European, so no control variate for the option products
-(``control_variate`` is reported False), and its expected variance is xi0.
+keeps the (n+1, paths) grids, so paths are simulated in seeded chunks of ``RB_CHUNK`` and
+reduced to the same statistics chunk by chunk (bounded memory); it has no closed-form
+European, so no control variate for the option products (``control_variate`` is reported
+False), and its expected variance is xi0.
 
 Every price is a ``MCResult``: discounted price, standard error, 95 % interval, number of
 paths.  Antithetic pairs are averaged before the SE is taken.  With ``control_variate=True``

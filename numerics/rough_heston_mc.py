@@ -10,7 +10,11 @@ Schemes:
   (1 + kappa W_0) dU_i = alpha_i + eta W_0 dZ_i, alpha_i = int_{t_i}^{t_{i+1}} g0 + sum_{j<i} W_{i-j} dX_j,
   W_l the step-averaged double integrals of K (``rough_heston_mc_ref.ivi_weights``); dU_i is then
   inverse Gaussian (first passage of a Brownian motion with drift), so U never decreases and
-  nothing is truncated.  Unbiased against COS within 2-3 bp of vol from n = 10 (STOCHASTIC.md).
+  nothing is truncated but alpha_i <= 0 steps (dU = 0; the price then sees only the martingale
+  part of dZ).  Unbiased against COS within 2-3 bp of vol from n = 10 (STOCHASTIC.md), except
+  with H near 1/2 and 2 kappa theta / eta^2 far below 1, where frequent alpha <= 0 steps bias
+  the variance up: counted, and warned about above ``TRUNCATION_WARN`` of the path-steps.
+  ``simulate`` / ``european`` run the fused vectorised kernel shared with numerics.exotics.
 * "euler": the Volterra Euler (rectangle) rule V_k = V0 + sum_{i<k} w_{k-i} dZ_i with the exact
   step averages of the kernel, w_l = (1/h) int_{(l-1)h}^{lh} K, V truncated at 0 in drift and
   diffusion (biased upwards at small H); "hybrid": the same with an exact latest step.

@@ -1,11 +1,14 @@
 # cython: language_level=3
 """Private kernel: rough Heston iVi paths reduced to path statistics (use numerics.exotics).
 
-The step is the iVi step of numerics/_rough_heston_mc.pyx (``simulate_ivi``), run by the
-vectorised C core numerics/src/exotics_core.h: per step
+The one implementation of the iVi step of numerics.rough_heston_mc (its ``simulate``,
+``european`` and ``simulate_ivi_from_normals`` call it too), in the vectorised C core
+numerics/src/exotics_core.h: per step
 alpha = G_i + sum_j c_j F^j, dU ~ IG(alpha / cc, (alpha / d)^2) by Michael-Schucany-Haas,
 dZ = (cc dU - alpha) / d, F^j <- (F^j + dX) / (1 + gamma_j h), dX = -kappa dU + eta dZ, and
-log S += mu h - dU / 2 + rho dZ + sqrt(1 - rho^2) sqrt(dU) zb.
+log S += mu h - dU / 2 + rho dM + sqrt(1 - rho^2) sqrt(dU) zb (dM the martingale part of dZ).
+``simulate_stats`` draws its own normals and uniforms block by block; ``simulate_draws`` takes
+them from the caller.
 
 No path array is stored: each path keeps, over the monitoring dates t_k (every ``stride``
 steps, t_0 = 0 included in the extremes, excluded from the averages),
@@ -44,38 +47,27 @@ cdef extern from "src/exotics_core.h" nogil:
         const double* inv
         double cc, d, kappa, eta, rho, mu_h, beta
         int need
-    void ex_core(const ex_scheme* s, const double* zn, const double* zb, const double* uu, Py_ssize_t w,
-                 double* F, double* acc, double* out, Py_ssize_t ldo)
+    void ex_core(const ex_scheme* s, const double* zn, const double* zb, const double* uu, Py_ssize_t ldz,
+                 Py_ssize_t w, double* F, double* acc, double* out, Py_ssize_t ldo)
 
 
-def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[::1] gam, double h,
-                   double cc, double d, double kappa, double eta, double rho, double mu,
-                   Py_ssize_t stride, double beta, bint antithetic, double[:, ::1] out, int nthreads=1,
-                   int need=7):
-    """Fill out (11, P) with the path statistics listed in the module docstring; G (n,) the iVi
-    drift integrals, c, gam (m,) the lift of W_1..W_n, cc = 1 + kappa W_0, d = eta W_0,
-    mu = r - q (per unit time), stride = steps between monitoring dates (divides n),
-    beta = the continuity-correction constant (0 for none), need = the statistics kept beside
-    0 and 1 (bits: 1 extremes 2..5, 2 sums 6..7, 4 realised variance 8; the rows not asked
-    stay 0)."""
-    cdef u64 sd = int(seed)
-    cdef Py_ssize_t n = G.shape[0], m = c.shape[0], P = out.shape[1], Ph, nbk, b, p0, w, r, ph, j
-    cdef ex_scheme s
-    cdef double* buf
+cdef double* _setup(ex_scheme* s, const double[::1] G, const double[::1] c, const double[::1] gam, double h,
+                    double cc, double d, double kappa, double eta, double rho, double mu, Py_ssize_t stride,
+                    double beta, int need, Py_ssize_t nstats, str who) except NULL:
+    """Check the scheme's numbers and fill ``s``; returns the malloc'd 1 / (1 + gam_j h) (free it)."""
+    cdef Py_ssize_t n = G.shape[0], m = c.shape[0], j
     cdef double* inv
-    if out.shape[0] != 11 or gam.shape[0] != m or m < 1 or n < 1:
-        raise ValueError("exotics.simulate_stats: shapes disagree")
+    if nstats != 11 or gam.shape[0] != m or m < 1 or n < 1:
+        raise ValueError(f"{who}: shapes disagree")
     if stride < 1 or n % stride:
-        raise ValueError("exotics.simulate_stats: stride must divide the number of steps")
+        raise ValueError(f"{who}: stride must divide the number of steps")
     if not cc > 0 or not d >= 0 or not h > 0:
-        raise ValueError("exotics.simulate_stats: cc and h must be > 0 and d >= 0")
+        raise ValueError(f"{who}: cc and h must be > 0 and d >= 0")
     if not 0 <= need <= 7:
-        raise ValueError(f"exotics.simulate_stats: need must be in [0, 7], got {need}")
-    if antithetic and P % 2:
-        raise ValueError(f"n_paths must be even with antithetic=True, got {P}")
+        raise ValueError(f"{who}: need must be in [0, 7], got {need}")
     inv = <double*>malloc(m * sizeof(double))
     if inv == NULL:
-        raise MemoryError("exotics.simulate_stats: out of memory")
+        raise MemoryError(f"{who}: out of memory")
     for j in range(m):
         inv[j] = 1.0 / (1.0 + gam[j] * h)
     s.n = n
@@ -92,6 +84,28 @@ def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[
     s.mu_h = mu * h
     s.beta = beta
     s.need = need
+    return inv
+
+
+def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[::1] gam, double h,
+                   double cc, double d, double kappa, double eta, double rho, double mu,
+                   Py_ssize_t stride, double beta, bint antithetic, double[:, ::1] out, int nthreads=1,
+                   int need=7):
+    """Fill out (11, P) with the path statistics listed in the module docstring; G (n,) the iVi
+    drift integrals, c, gam (m,) the lift of W_1..W_n, cc = 1 + kappa W_0, d = eta W_0,
+    mu = r - q (per unit time), stride = steps between monitoring dates (divides n),
+    beta = the continuity-correction constant (0 for none), need = the statistics kept beside
+    0 and 1 (bits: 1 extremes 2..5, 2 sums 6..7, 4 realised variance 8; the rows not asked
+    stay 0)."""
+    cdef u64 sd = int(seed)
+    cdef Py_ssize_t n = G.shape[0], m = c.shape[0], P = out.shape[1], Ph, nbk, b, p0, w, r, ph
+    cdef ex_scheme s
+    cdef double* buf
+    cdef double* inv
+    if antithetic and P % 2:
+        raise ValueError(f"n_paths must be even with antithetic=True, got {P}")
+    inv = _setup(&s, G, c, gam, h, cc, d, kappa, eta, rho, mu, stride, beta, need, out.shape[0],
+                 "exotics.simulate_stats")
     Ph = P // 2 if antithetic else P
     nbk = n_blocks(Ph, CPB)
     try:
@@ -111,8 +125,38 @@ def simulate_stats(seed, const double[::1] G, const double[::1] c, const double[
                                 buf[r] = -buf[r]
                             for r in range(2 * n * w, 3 * n * w):
                                 buf[r] = 1.0 - buf[r]
-                        ex_core(&s, buf, buf + n * w, buf + 2 * n * w, w, buf + 3 * n * CPB,
+                        ex_core(&s, buf, buf + n * w, buf + 2 * n * w, w, w, buf + 3 * n * CPB,
                                 buf + 3 * n * CPB + m * CPB, &out[0, p0 + ph * Ph], P)
+                free(buf)
+    finally:
+        free(inv)
+
+
+def simulate_draws(const double[:, ::1] zn, const double[:, ::1] zb, const double[:, ::1] uu,
+                   const double[::1] G, const double[::1] c, const double[::1] gam, double h, double cc,
+                   double d, double kappa, double eta, double rho, double[:, ::1] out, int nthreads=1):
+    """The same step on caller-given draws: zn, zb (n, P) normals, uu (n, P) uniforms of the
+    Michael-Schucany-Haas choice; out (11, P) as ``simulate_stats`` with one monitoring date
+    (T), no drift, no statistics beyond rows 0, 1, 9, 10."""
+    cdef Py_ssize_t n = G.shape[0], m = c.shape[0], P = out.shape[1], b, p0, w
+    cdef ex_scheme s
+    cdef double* buf
+    cdef double* inv
+    if zn.shape[0] != n or zb.shape[0] != n or uu.shape[0] != n or zb.shape[1] != zn.shape[1] \
+            or uu.shape[1] != zn.shape[1] or zn.shape[1] != P:
+        raise ValueError("exotics.simulate_draws: shapes disagree")
+    inv = _setup(&s, G, c, gam, h, cc, d, kappa, eta, rho, 0.0, n, 0.0, 0, out.shape[0], "exotics.simulate_draws")
+    try:
+        with nogil, parallel(num_threads=nthreads if P > CPB else 1):
+            buf = <double*>malloc((m + 4) * CPB * sizeof(double))
+            if buf == NULL:
+                with gil:
+                    raise MemoryError("exotics.simulate_draws: could not allocate the per-thread buffer")
+            else:
+                for b in prange(n_blocks(P, CPB), schedule="static"):
+                    p0 = b * CPB
+                    w = block_end(b, CPB, P) - p0
+                    ex_core(&s, &zn[0, p0], &zb[0, p0], &uu[0, p0], P, w, buf, buf + m * CPB, &out[0, p0], P)
                 free(buf)
     finally:
         free(inv)

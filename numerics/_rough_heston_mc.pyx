@@ -21,19 +21,17 @@ exact Gaussian I = int_{t_k}^{t_{k+1}} K(t_{k+1} - s) dW_s, drawn jointly with d
 Outputs per path: log S_T, intV = sum V_k^+ h, intA = sum sqrt(V_k^+) dW_k and, when
 requested, V on the grid.
 
-``simulate_ivi``: the integrated-variance scheme of numerics.rough_heston_mc ("ivi"): per step
-alpha = G_i + sum_j c_j F^j, dU ~ IG(alpha / cc, (alpha / d)^2) (0 if alpha <= 0),
-dZ = (cc dU - alpha) / d, and the factors F^j <- (F^j + dX) / (1 + gamma_j h), dX = -kappa dU + eta dZ.  Parallel over blocks of paths; each path's arithmetic is the
-same whatever the thread count.
+The integrated-variance scheme ("ivi") runs in the fused kernel of numerics/_exotics.pyx
+(numerics/src/exotics_core.h), for drawn and for given normals alike.  Parallel over blocks of
+paths; each path's arithmetic is the same whatever the thread count.
 """
 from cython.parallel cimport prange
 
 from numerics._blocks cimport block_end, n_blocks
-from libc.math cimport erfc, sqrt
+from libc.math cimport sqrt
 from libc.stdlib cimport malloc, free
 
 cdef Py_ssize_t PBLOCK = 32
-cdef double INV_SQRT2 = 0.7071067811865476
 
 
 cdef int _block(const double[:, ::1] zw, const double[:, ::1] zb, const double[:, ::1] zi,
@@ -105,84 +103,3 @@ def simulate(const double[:, ::1] zw, const double[:, ::1] zb, const double[:, :
                           v_out, keep, b * PBLOCK, block_end(b, PBLOCK, P))
     if bad:
         raise MemoryError("rough_heston_mc.simulate: could not allocate the factor states")
-
-
-# ---------------------------------------------------------------- iVi (integrated variance)
-
-cdef int _block_ivi(const double[:, ::1] zn, const double[:, ::1] zu, const double[:, ::1] zb,
-                    const double[::1] G, const double[::1] c, const double[::1] gam, double cc, double d,
-                    double kappa, double eta, double rho, double h, double[::1] logs_T, double[::1] intv,
-                    double[::1] inta, Py_ssize_t p0, Py_ssize_t p1) noexcept nogil:
-    """Paths p0..p1-1 of the iVi scheme (see ``simulate_ivi``)."""
-    cdef Py_ssize_t n = zn.shape[0], m = c.shape[0], nb = p1 - p0, i, j, q
-    cdef double rb = sqrt(1.0 - rho * rho), al, ap, mu, z, qq, B, u, dU, dZ, dX, dM
-    cdef double* F = <double*>malloc(m * nb * sizeof(double))
-    cdef double* inv = <double*>malloc(m * sizeof(double))
-    if F == NULL or inv == NULL:
-        free(F); free(inv)
-        return 1
-    for j in range(m):
-        inv[j] = 1.0 / (1.0 + gam[j] * h)
-    for q in range(nb * m):
-        F[q] = 0.0
-    for q in range(nb):
-        logs_T[p0 + q] = 0.0
-        intv[p0 + q] = 0.0
-        inta[p0 + q] = 0.0
-    for i in range(n):
-        for q in range(nb):
-            al = G[i]
-            for j in range(m):
-                al = al + c[j] * F[j * nb + q]
-            ap = al if al > 0.0 else 0.0
-            mu = ap / cc
-            z = zn[i, p0 + q]
-            if d == 0.0:
-                dU = mu
-                dZ = sqrt(dU) * z
-            elif al > 0.0:
-                # dU ~ IG(mu, (al / d)^2) by Michael-Schucany-Haas, cancellation-free
-                qq = z * z * (d * d) / (cc * ap)
-                B = 1.0 + 0.5 * qq + sqrt(qq + 0.25 * qq * qq)
-                u = 0.5 * erfc(-zu[i, p0 + q] * INV_SQRT2)
-                dU = mu / B if u * (B + 1.0) <= B else mu * B
-                dZ = (cc * dU - al) / d
-            else:
-                dU = 0.0
-                dZ = (cc * dU - al) / d
-            # the price sees the martingale part of dZ only: a step with alpha <= 0 has no
-            # quadratic variation (dU = 0), its dZ = -alpha / d is a push that keeps the
-            # variance equation, and letting it into log S broke E S_T = S_0 (-10 SE at H = 1/2)
-            dM = dZ if al > 0.0 or d == 0.0 else 0.0
-            logs_T[p0 + q] += -0.5 * dU + rho * dM + rb * sqrt(dU) * zb[i, p0 + q]
-            intv[p0 + q] += dU
-            inta[p0 + q] += dM
-            dX = -kappa * dU + eta * dZ
-            for j in range(m):
-                F[j * nb + q] = (F[j * nb + q] + dX) * inv[j]
-    free(F); free(inv)
-    return 0
-
-
-def simulate_ivi(const double[:, ::1] zn, const double[:, ::1] zu, const double[:, ::1] zb,
-                 const double[::1] G, const double[::1] c, const double[::1] gam, double cc, double d,
-                 double kappa, double eta, double rho, double h, double[::1] logs_T, double[::1] intv,
-                 double[::1] inta, int nthreads=1):
-    """Integrated-variance (iVi) scheme: zn, zu, zb (n, P) standard normals (the inverse-Gaussian
-    draw, its acceptance uniform Phi(zu), the independent price driver); G (n,) the drift
-    integrals; c, gam the lift of the weights W_1..W_n; cc = 1 + kappa W_0, d = eta W_0.
-    Fills logS_T, intV = sum dU, intA = sum dZ (P,)."""
-    cdef Py_ssize_t n = zn.shape[0], P = zn.shape[1], b
-    cdef int bad = 0
-    if zu.shape[0] != n or zu.shape[1] != P or zb.shape[0] != n or zb.shape[1] != P or G.shape[0] != n \
-            or c.shape[0] != gam.shape[0] or c.shape[0] < 1 or logs_T.shape[0] != P or intv.shape[0] != P \
-            or inta.shape[0] != P:
-        raise ValueError("rough_heston_mc.simulate_ivi: shapes disagree")
-    if not cc > 0 or not d >= 0:
-        raise ValueError("rough_heston_mc.simulate_ivi: cc must be > 0 and d >= 0")
-    with nogil:
-        for b in prange(n_blocks(P, PBLOCK), num_threads=nthreads, schedule="static"):
-            bad += _block_ivi(zn, zu, zb, G, c, gam, cc, d, kappa, eta, rho, h, logs_T, intv, inta,
-                              b * PBLOCK, block_end(b, PBLOCK, P))
-    if bad:
-        raise MemoryError("rough_heston_mc.simulate_ivi: could not allocate the factor states")

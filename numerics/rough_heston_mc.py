@@ -209,6 +209,8 @@ def ivi_lift(H, T, n_steps, m=20):
 
 def simulate_ivi_from_normals(zn, zu, zb, H, kappa, theta, eta, rho, V0, T, m=20):
     """iVi kernel on pre-drawn normals zn, zu, zb (n, P): logS_T, intV, intA (V is not simulated).
+    The fused kernel of ``simulate`` on these draws: zn drives the inverse-Gaussian step, Phi(zu)
+    is its acceptance uniform, zb the independent price driver.
 
     Parameters
     ----------
@@ -245,9 +247,13 @@ def simulate_ivi_from_normals(zn, zu, zb, H, kappa, theta, eta, rho, V0, T, m=20
     h = T / n
     c, g, W0, _ = _ivi_lift_cached(H, h, n, m)
     G = rough_heston_mc_ref.ivi_drift(H, kappa, theta, V0, h, n)
-    logs_T, intv, inta = np.empty(P), np.empty(P), np.empty(P)
-    _rough_heston_mc.simulate_ivi(zn, zu, zb, G, c, g, 1.0 + kappa * W0, eta * W0, kappa, eta, rho, h,
-                                  logs_T, intv, inta, n_threads())
+    from numerics import _exotics
+    from scipy.special import erfc
+    u = 0.5 * erfc(-zu * 0.7071067811865476)        # Phi(zu), the twin's form
+    out = np.empty((_exotics.NSTATS, P))
+    _exotics.simulate_draws(zn, zb, u, np.ascontiguousarray(G), c, g, h, 1.0 + kappa * W0, eta * W0, kappa, eta,
+                            rho, out, n_threads())
+    logs_T, intv, inta = out[0].copy(), out[1].copy(), out[10].copy()
     _check_paths(logs_T, intv, eta, V0)
     return Paths(np.linspace(0.0, T, n + 1), logs_T, intv, inta, None)
 

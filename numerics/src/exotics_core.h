@@ -86,12 +86,13 @@ typedef struct {
 
 enum { EX_EXTREMES = 1, EX_SUMS = 2, EX_RV = 4 };
 
-/* Paths 0..w-1 of a block: normals zn[i w + q], zb[i w + q], uniforms uu[i w + q]; F scratch
+/* Paths 0..w-1 of a block: normals zn[i ldz + q], zb[i ldz + q], uniforms uu[i ldz + q] (ldz = w
+ * for the kernel's own block draws, the row length for caller-given (n, P) arrays); F scratch
  * (m w), acc scratch (4 w); statistics to out[k ldo + q] (k = 0..10). */
 EX_CLONES
 static void ex_core(const ex_scheme *s, const double *restrict zn, const double *restrict zb,
-                    const double *restrict uu, ptrdiff_t w, double *restrict F, double *restrict acc,
-                    double *restrict out, ptrdiff_t ldo)
+                    const double *restrict uu, ptrdiff_t ldz, ptrdiff_t w, double *restrict F,
+                    double *restrict acc, double *restrict out, ptrdiff_t ldo)
 {
     const ptrdiff_t n = s->n, m = s->m;
     const double rb = sqrt(1.0 - s->rho * s->rho), cc = s->cc, d = s->d, inv_cc = 1.0 / cc;
@@ -115,7 +116,7 @@ static void ex_core(const ex_scheme *s, const double *restrict zn, const double 
         x[q] = iv[q] = mn[q] = mx[q] = mnb[q] = mxb[q] = sS[q] = sL[q] = rv[q] = tr[q] = ia[q] = 0.0;
     }
     for (i = 0; i < n; i++) {
-        const double *restrict z = zn + i * w, *restrict zc = zb + i * w, *restrict u = uu + i * w;
+        const double *restrict z = zn + i * ldz, *restrict zc = zb + i * ldz, *restrict u = uu + i * ldz;
         const double g = s->G[i];
         for (q = 0; q < w; q++)
             al[q] = g;

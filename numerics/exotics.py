@@ -323,6 +323,14 @@ def _vanilla_control(params, K, T, S0, r, q, kind, ST):
     return x, exact
 
 
+def _estimate_vs_vanilla(y, st, control_variate, params, K, T, S0, r, q, kind, ST):
+    """``_estimate`` of y, with the European at strike K on the same paths as the control."""
+    if control_variate:
+        x, exact = _vanilla_control(params, K, T, S0, r, q, kind, ST)
+        return _estimate(y, st.antithetic, x, exact)
+    return _estimate(y, st.antithetic)
+
+
 def european(params, K, T, kind="call", S0=1.0, r=0.0, q=0.0, n_steps=100, n_paths=20000, m=20,
              antithetic=True, seed=None):
     """European option by Monte Carlo on the exotic engine's paths (plain payoff, no control):
@@ -439,10 +447,7 @@ def asian(params, K, T, kind="call", average="arithmetic", strike="fixed", S0=1.
     else:
         y = disc * (np.maximum(ST - A, 0.0) if kind == "call" else np.maximum(A - ST, 0.0))
         kc = S0
-    if control_variate:
-        x, exact = _vanilla_control(params, kc, T, S0, r, q, kind, ST)
-        return _estimate(y, st.antithetic, x, exact)
-    return _estimate(y, st.antithetic)
+    return _estimate_vs_vanilla(y, st, control_variate, params, kc, T, S0, r, q, kind, ST)
 
 
 def lookback(params, T, kind="call", strike="floating", K=None, S0=1.0, r=0.0, q=0.0, n_steps=252,
@@ -479,10 +484,7 @@ def lookback(params, T, kind="call", strike="floating", K=None, S0=1.0, r=0.0, q
     else:
         y = disc * (np.maximum(mx - K, 0.0) if kind == "call" else np.maximum(K - mn, 0.0))
         kc = K
-    if control_variate:
-        x, exact = _vanilla_control(params, kc, T, S0, r, q, kind, ST)
-        return _estimate(y, st.antithetic, x, exact)
-    return _estimate(y, st.antithetic)
+    return _estimate_vs_vanilla(y, st, control_variate, params, kc, T, S0, r, q, kind, ST)
 
 
 def expected_variance(params, T):

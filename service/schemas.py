@@ -106,11 +106,11 @@ Warnings = Annotated[list[str], Field(description="warnings the numerics emitted
                                                   "distinct, at most 20")]
 
 
-class PriceRequest(_Model):
+class _COSRequest(_Model):
+    """What /price and /surface share: the model, the market, strikes, kind and accuracy."""
     model: RoughHeston
     market: Market = Market()
     strikes: Annotated[list[Strike], Field(min_length=1, max_length=MAX_STRIKES)]
-    maturity: Maturity
     kind: Kind = "call"
     accuracy: Accuracy = _rh.DEFAULT_ACCURACY
 
@@ -118,6 +118,10 @@ class PriceRequest(_Model):
     def _strikes(self):
         _check_strikes(self.strikes, self.market.spot)
         return self
+
+
+class PriceRequest(_COSRequest):
+    maturity: Maturity
 
 
 class _Accurate(BaseModel):
@@ -136,18 +140,8 @@ class PriceResponse(_Accurate):
                                                        "units (null: no finite bound, accuracy_met is false)")
 
 
-class SurfaceRequest(_Model):
-    model: RoughHeston
-    market: Market = Market()
-    strikes: Annotated[list[Strike], Field(min_length=1, max_length=MAX_STRIKES)]
+class SurfaceRequest(_COSRequest):
     maturities: Annotated[list[Maturity], Field(min_length=1, max_length=MAX_MATURITIES)]
-    kind: Kind = "call"
-    accuracy: Accuracy = _rh.DEFAULT_ACCURACY
-
-    @model_validator(mode="after")
-    def _strikes(self):
-        _check_strikes(self.strikes, self.market.spot)
-        return self
 
 
 class SurfaceResponse(_Accurate):
